@@ -1,0 +1,229 @@
+// Package redistest starts real redis-server processes for tests.
+//
+// Every server gets its own port, its own temporary directory and a
+// t.Cleanup that stops it, so tests can run in parallel.
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// startTimeout bounds how long a server may take to answer PING.
+const startTimeout = 10 * time.Second
+
+// Server is one redis-server process owned by a test.
+type Server struct {
+	// Addr is host:port on the loopback interface.
+	Addr string
+	// Port is the TCP port of Addr.
+	Port int
+	// Dir holds the server's data and log file.
+	Dir string
+	// LogFile is the server's log file, inside Dir.
+	LogFile string
+
+	tb   testing.TB
+	args []string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts redis-server with the given extra directives, each a
+// "--name value" pair as redis-server takes them on its command line, and
+// waits until it answers PING. It fails the test if redis-server is not on
+// PATH: integration tests must not pass by skipping.
+func Start(tb testing.TB, directives ...string) *Server {
+	tb.Helper()
+	s := &Server{tb: tb, Dir: tb.TempDir(), args: directives}
+	s.LogFile = filepath.Join(s.Dir, "redis.log")
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = s.start(freePort(tb)); err == nil {
+			tb.Cleanup(s.Stop)
+			return s
+		}
+	}
+	tb.Fatalf("redistest: start redis-server: %v", err)
+	return nil
+}
+
+// Restart starts the server again on the same port, with the same data
+// directory, after Stop or Kill.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	if err := s.start(s.Port); err != nil {
+		s.tb.Fatalf("redistest: restart redis-server: %v", err)
+	}
+}
+
+func (s *Server) start(port int) error {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		return fmt.Errorf("redis-server is required (apt-get install redis-server): %w", err)
+	}
+	s.Port = port
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	args := []string{
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--dir", s.Dir,
+		"--logfile", s.LogFile,
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+	}
+	args = append(args, s.args...)
+	s.cmd = exec.Command(path, args...)
+	s.done = make(chan struct{})
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", path, err)
+	}
+	go func(cmd *exec.Cmd, done chan struct{}) {
+		_ = cmd.Wait()
+		close(done)
+	}(s.cmd, s.done)
+
+	deadline := time.Now().Add(startTimeout)
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("redis-server exited early: %s", tail(s.LogFile))
+		default:
+		}
+		if ping(s.Addr) == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			return fmt.Errorf("redis-server on %s not ready after %s: %s", s.Addr, startTimeout, tail(s.LogFile))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop shuts the server down gracefully (SIGTERM) and waits for it. It is
+// safe to call more than once.
+func (s *Server) Stop() { s.signal(os.Interrupt) }
+
+// Kill stops the server with SIGKILL, as a crash would, and waits for it.
+func (s *Server) Kill() { s.signal(os.Kill) }
+
+func (s *Server) signal(sig os.Signal) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(sig)
+	select {
+	case <-s.done:
+	case <-time.After(startTimeout):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// Client returns a go-redis client for the server, closed at cleanup.
+// opts may be nil; its Addr is always overwritten.
+func (s *Server) Client(opts *redis.Options) *redis.Client {
+	s.tb.Helper()
+	if opts == nil {
+		opts = &redis.Options{}
+	}
+	o := *opts
+	o.Addr = s.Addr
+	c := redis.NewClient(&o)
+	s.tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Do runs one command on a fresh admin connection and fails the test on
+// error. It is for setting up fixtures.
+func (s *Server) Do(args ...any) any {
+	s.tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := c.Do(ctx, args...).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		s.tb.Fatalf("redistest: %v: %v", args, err)
+	}
+	return v
+}
+
+// ReplicaOf starts a second server replicating from s and waits until the
+// link is up.
+func (s *Server) ReplicaOf(directives ...string) *Server {
+	s.tb.Helper()
+	r := Start(s.tb, append([]string{"--replicaof", "127.0.0.1", strconv.Itoa(s.Port)}, directives...)...)
+	deadline := time.Now().Add(startTimeout)
+	for {
+		info, _ := r.Do("INFO", "replication").(string)
+		if strings.Contains(info, "master_link_status:up") {
+			return r
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redistest: replica %s never linked to %s: %s", r.Addr, s.Addr, tail(r.LogFile))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	// -NOAUTH also proves the server is up and serving.
+	if strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") {
+		return nil
+	}
+	return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("redistest: find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
