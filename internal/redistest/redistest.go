@@ -39,6 +39,8 @@ type Server struct {
 	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
+	// sentinelConf is the config file of a Sentinel, "" for a server.
+	sentinelConf string
 }
 
 // Start starts redis-server with the given extra directives, each a
@@ -84,6 +86,16 @@ func (s *Server) start(port int) error {
 		"--save", "",
 		"--appendonly", "no",
 		"--daemonize", "no",
+	}
+	if s.sentinelConf != "" {
+		// Sentinel rewrites its config file, so it comes first and stays.
+		args = []string{s.sentinelConf, "--sentinel",
+			"--port", strconv.Itoa(port),
+			"--bind", "127.0.0.1",
+			"--dir", s.Dir,
+			"--logfile", s.LogFile,
+			"--daemonize", "no",
+		}
 	}
 	args = append(args, s.args...)
 	s.cmd = exec.Command(path, args...)

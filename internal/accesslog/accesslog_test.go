@@ -1,0 +1,259 @@
+package accesslog
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestAppendDefault(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2017, 7, 19, 15, 34, 57, 884e6, time.UTC)
+	tests := []struct {
+		name string
+		e    Entry
+		want string
+	}{
+		{"the seed's sample line", Entry{RemoteAddr: "::ffff:192.168.251.1", Time: at, Method: "GET", URL: "/", ProtoMajor: 1, ProtoMinor: 1, Status: 200, ContentLength: "20",
+			UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_3) AppleWebKit/602.4.8 (KHTML, like Gecko) Version/10.0.3 Safari/602.4.8"},
+			`::ffff:192.168.251.1 - - [Wed, 19 Jul 2017 15:34:57 GMT] "GET / HTTP/1.1" 200 20 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_3) AppleWebKit/602.4.8 (KHTML, like Gecko) Version/10.0.3 Safari/602.4.8"` + "\n"},
+		{"missing fields are dashes", Entry{Time: at, Method: "GET", URL: "/x", ProtoMajor: 1, ProtoMinor: 0, Status: 304},
+			`- - - [Wed, 19 Jul 2017 15:34:57 GMT] "GET /x HTTP/1.0" 304 - "-" "-"` + "\n"},
+		{"nothing is escaped; header bytes are Latin-1", Entry{RemoteAddr: "::1", Time: at.In(time.FixedZone("X", 3600)), Method: "GET", URL: `/a"b`, ProtoMajor: 1, ProtoMinor: 1, Status: 404, ContentLength: "9",
+			Referrer: "r\"é", UserAgent: "caf\xc3\xa9"},
+			"::1 - - [Wed, 19 Jul 2017 15:34:57 GMT] \"GET /a\"b HTTP/1.1\" 404 9 \"r\"\u00c3\u00a9\" \"caf\u00c3\u00a9\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(AppendDefault(nil, &tt.e)); got != tt.want {
+				t.Errorf("AppendDefault =\n %q\nwant\n %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodeAddr(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"127.0.0.1:5000":      "::ffff:127.0.0.1",
+		"192.168.251.1:80":    "::ffff:192.168.251.1",
+		"[::1]:5000":          "::1",
+		"[2001:db8::1]:443":   "2001:db8::1",
+		"[::ffff:10.0.0.1]:1": "::ffff:10.0.0.1",
+		"[fe80::1%eth0]:22":   "fe80::1%eth0",
+		"@":                   "@",
+		"pipe":                "pipe",
+	} {
+		if got := NodeAddr(in); got != want {
+			t.Errorf("NodeAddr(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func TestHeadersAsNodeHoldsThem(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"Referer": {"", "b"}, "Referrer": {"x", "y"}, "User-Agent": {"first", "second"}}
+	if got := Referrer(h); got != "x, y" {
+		t.Errorf("Referrer with an empty Referer = %q; want the joined Referrer fields %q", got, "x, y")
+	}
+	h["Referer"] = []string{"a", "b"}
+	if got := Referrer(h); got != "a" {
+		t.Errorf("Referrer = %q; want the first Referer %q", got, "a")
+	}
+	if got := UserAgent(h); got != "first" {
+		t.Errorf("UserAgent = %q; want the first field", got)
+	}
+}
+
+func openLog(t *testing.T, path string) *File {
+	t.Helper()
+	f, err := Open(path, func(err error) { t.Errorf("background write: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestOpenCreatesDirectoryAndFileReadableByOthers(t *testing.T) {
+	old := syscall.Umask(0o077) // a strict umask must not hide the log from the shipper
+	defer syscall.Umask(old)
+	path := filepath.Join(t.TempDir(), "var", "log", "nodeapp", "nodeapp.log")
+	openLog(t, path)
+	for p, want := range map[string]os.FileMode{path: 0o644, filepath.Dir(path): 0o755 | os.ModeDir} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode() != want {
+			t.Errorf("mode of %s = %v; want %v", p, st.Mode(), want)
+		}
+	}
+}
+
+func TestOpenAppendsToAnExistingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a.log")
+	os.WriteFile(path, []byte("old\n"), 0o600)
+	f := openLog(t, path)
+	f.Write([]byte("new\n"))
+	f.Close()
+	if b, _ := os.ReadFile(path); string(b) != "old\nnew\n" {
+		t.Errorf("file = %q; want the new line appended", b)
+	}
+}
+
+func TestOpenFailsClearly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	os.WriteFile(blocker, nil, 0o644)
+	if _, err := Open(filepath.Join(blocker, "sub", "x.log"), nil); err == nil || !strings.Contains(err.Error(), "log") {
+		t.Errorf("Open under a regular file = %v; want a clear error", err)
+	}
+}
+
+func TestLinesAreBufferedThenFlushedPromptly(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a.log")
+	f := openLog(t, path)
+	start := time.Now()
+	f.Write([]byte("one\n"))
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("file right after Write = %q; want the line still buffered", b)
+	}
+	for {
+		b, _ := os.ReadFile(path)
+		if string(b) == "one\n" {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("line not in the file 1 s after Write")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := time.Since(start); d > 3*DefaultFlushDelay {
+		t.Errorf("line reached the file after %v; want about %v", d, DefaultFlushDelay)
+	}
+}
+
+func TestAFullBufferIsWrittenAtOnce(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a.log")
+	f := openLog(t, path)
+	line := []byte(strings.Repeat("x", 999) + "\n")
+	for range DefaultBufferSize/len(line) + 1 {
+		f.Write(line)
+	}
+	if st, _ := os.Stat(path); st.Size() < DefaultBufferSize {
+		t.Errorf("file size %d after writing more than a buffer; want at least %d written at once", st.Size(), DefaultBufferSize)
+	}
+}
+
+// TestReopenAfterRename is logrotate's rename-then-SIGHUP: lines written
+// before the reopen land in the renamed file, lines after in a new file at
+// the path, and none is lost.
+func TestReopenAfterRename(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nodeapp.log")
+	f := openLog(t, path)
+	var wg sync.WaitGroup
+	const writers, each = 4, 500
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				fmt.Fprintf(f, "w%d-%d\n", w, i)
+				if w == 0 && i == each/2 {
+					if err := os.Rename(path, path+".1"); err != nil {
+						t.Error(err)
+					}
+					if err := f.Reopen(); err != nil {
+						t.Errorf("Reopen: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := os.ReadFile(path + ".1")
+	current, _ := os.ReadFile(path)
+	if len(rotated) == 0 || len(current) == 0 {
+		t.Fatalf("rotated %d bytes, current %d bytes; want lines in both", len(rotated), len(current))
+	}
+	all := strings.Split(strings.TrimSuffix(string(rotated)+string(current), "\n"), "\n")
+	seen := map[string]bool{}
+	for _, l := range all {
+		if seen[l] {
+			t.Errorf("line %q written twice", l)
+		}
+		seen[l] = true
+	}
+	for w := range writers {
+		for i := range each {
+			if !seen[fmt.Sprintf("w%d-%d", w, i)] {
+				t.Errorf("line w%d-%d lost", w, i)
+			}
+		}
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
+		t.Errorf("reopened file mode %v; want 0644", st.Mode().Perm())
+	}
+}
+
+func TestCloseFlushes(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a.log")
+	f := openLog(t, path)
+	f.Write([]byte("last words\n"))
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "last words\n" {
+		t.Errorf("file after Close = %q; want the buffered line", b)
+	}
+	if _, err := f.Write([]byte("x\n")); err == nil {
+		t.Error("Write after Close succeeded")
+	}
+}
+
+// TestAFailingFileKeepsLines writes to a full device: the error surfaces,
+// and the buffered lines are kept (up to a bound) for the next flush.
+func TestAFailingFileKeepsLines(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Fatalf("/dev/full is needed: %v", err)
+	}
+	f := &File{path: "/dev/full", size: 16, flushDelay: time.Hour}
+	var err error
+	f.f, err = os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.f.Close()
+	if _, err := f.Write([]byte("a line longer than the buffer\n")); err == nil {
+		t.Fatal("Write to a full device succeeded")
+	}
+	if !bytes.Contains(f.buf, []byte("a line longer")) {
+		t.Errorf("buffer after a failed flush = %q; want the line kept", f.buf)
+	}
+	big := []byte(strings.Repeat("x", 4095) + "\n")
+	for range 2 * maxBuffered / len(big) {
+		f.Write(big)
+	}
+	if len(f.buf) > maxBuffered+len(big) {
+		t.Errorf("buffer grew to %d bytes on a failing file; want at most about %d", len(f.buf), maxBuffered)
+	}
+}

@@ -1,0 +1,150 @@
+package session
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/appstack/appstack/internal/nodetest"
+)
+
+// cookieHeaders are Cookie header values (raw bytes) that we parse as the
+// cookie module's parse does.
+var cookieHeaders = []string{
+	"connect.sid=s%3Aabc.def",
+	"a=1; connect.sid=s%3Afirst.x; connect.sid=s%3Asecond.y",
+	"a=1,connect.sid=comma",
+	"a=1;connect.sid=nospace",
+	"  connect.sid  =  spaced  ",
+	"connect.sid=\"quoted\"",
+	"connect.sid=\"",
+	"connect.sid=\"unterminated",
+	"connect.sid=",
+	"connect.sid",
+	"connect.sid==x=y",
+	"Connect.sid=case",
+	"connect.sid=%E2%82%AC%F0%9F%98%80",
+	"connect.sid=%ZZ",
+	"connect.sid=%FF",
+	"connect.sid=%ED%A0%80",
+	"connect.sid=%C0%AF",
+	"connect.sid=%F4%90%80%80",
+	"connect.sid=%E2%82",
+	"connect.sid=100%",
+	"connect.sid=a+b%20c",
+	"connect.sid=j%3A%7B%7D",
+	"connect.sid=\xe9t\xe9",
+	"connect.sid=\xa0nbsp\xa0",
+	"\xa0connect.sid=lead",
+	"connect.sid=\ttab\t",
+	"x=\"a;connect.sid=inquotes\"",
+	";;; ,, connect.sid=after-empties",
+	"",
+	"other=1",
+	strings.Repeat("a=b; ", 200) + "connect.sid=late",
+}
+
+func TestCookieValueMatchesCookieParse(t *testing.T) {
+	t.Parallel()
+	in := make([][]byte, len(cookieHeaders))
+	for i, h := range cookieHeaders {
+		in[i] = []byte(h)
+	}
+	var want []*string
+	nodetest.Eval(t, `const cookie = require('cookie');
+print(input.map((b) => { const v = cookie.parse(Buffer.from(b, 'base64').toString('latin1'))['connect.sid']; return v === undefined ? null : v; }));`, in, &want)
+	for i, h := range cookieHeaders {
+		got, ok := CookieValue([]string{h}, "connect.sid")
+		switch {
+		case want[i] == nil && ok:
+			t.Errorf("CookieValue(%q) = %q, true; cookie.parse finds none", h, got)
+		case want[i] != nil && (!ok || got != *want[i]):
+			t.Errorf("CookieValue(%q) = %q, %v; cookie.parse gives %q", h, got, ok, *want[i])
+		}
+	}
+}
+
+func TestCookieValueJoinsFieldsAsNode(t *testing.T) {
+	t.Parallel()
+	got, ok := CookieValue([]string{"a=1", "connect.sid=second-field", "connect.sid=third"}, "connect.sid")
+	if !ok || got != "second-field" {
+		t.Errorf("CookieValue over three fields = %q, %v; want the first occurrence %q", got, ok, "second-field")
+	}
+}
+
+func TestDecodeURIComponentMatchesNode(t *testing.T) {
+	t.Parallel()
+	in := []string{"", "plain", "a%20b", "%41%42", "%e2%82%ac", "%E2%82%AC", "%", "%4", "%G0", "%FF", "%C0%80",
+		"%ED%9F%BF", "%ED%A0%80", "%F0%90%80%80", "%F4%8F%BF%BF", "%F4%90%80%80", "%F8%88%80%80%80", "%80", "%E2%82",
+		"%E2%82%41", "a+b", "%2F%3F%23", "%00", "é%C3%A9"}
+	var want []*string
+	nodetest.Eval(t, `print(input.map((s) => { try { return decodeURIComponent(s); } catch (e) { return null; } }));`, in, &want)
+	for i, s := range in {
+		got, ok := DecodeURIComponent(s)
+		switch {
+		case want[i] == nil && ok:
+			t.Errorf("DecodeURIComponent(%q) = %q, true; node throws URIError", s, got)
+		case want[i] != nil && (!ok || got != *want[i]):
+			t.Errorf("DecodeURIComponent(%q) = %q, %v; node gives %q", s, got, ok, *want[i])
+		}
+	}
+}
+
+func TestEncodeURIComponentMatchesNode(t *testing.T) {
+	t.Parallel()
+	var all strings.Builder
+	for c := byte(0x20); c < 0x7f; c++ {
+		all.WriteByte(c)
+	}
+	in := []string{all.String(), "s:abc.d+e/f=", "é€😀"}
+	var want []string
+	nodetest.Eval(t, `print(input.map(encodeURIComponent));`, in, &want)
+	for i, s := range in {
+		if got := encodeURIComponent(s); got != want[i] {
+			t.Errorf("encodeURIComponent(%q) = %q; node gives %q", s, got, want[i])
+		}
+	}
+}
+
+func FuzzCookieValue(f *testing.F) {
+	for _, h := range cookieHeaders {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		v, ok := CookieValue([]string{header}, "connect.sid")
+		if !ok {
+			if strings.Contains(header, "connect.sid=") && !strings.ContainsAny(header, "\t\n\v\f\r\xa0") {
+				// A plain "connect.sid=" pair is always found, unless a
+				// split character cuts it or another pair precedes it.
+				if first := strings.Index(header, "connect.sid="); first == 0 {
+					t.Fatalf("CookieValue(%q) found nothing", header)
+				}
+			}
+			return
+		}
+		if !utf8.ValidString(v) {
+			t.Fatalf("CookieValue(%q) = %q: not UTF-8", header, v)
+		}
+	})
+}
+
+func FuzzDecodeURIComponent(f *testing.F) {
+	for _, s := range []string{"a%20b", "%E2%82%AC", "%FF", "%", "%ED%A0%80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := DecodeURIComponent(s)
+		if !ok {
+			return
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(d) {
+			t.Fatalf("DecodeURIComponent(%q) = %q: not UTF-8", s, d)
+		}
+		// Decoding an encoding gives the original back.
+		if utf8.ValidString(d) {
+			if back, ok := DecodeURIComponent(encodeURIComponent(d)); !ok || back != d {
+				t.Fatalf("DecodeURIComponent(encodeURIComponent(%q)) = %q, %v", d, back, ok)
+			}
+		}
+	})
+}
