@@ -1,0 +1,105 @@
+// Package lsconf parses Logstash's pipeline configuration language and
+// turns it into a typed description of the pipeline logship supports.
+//
+// Parse implements the grammar (sections, plugins, "key => value",
+// strings, numbers, barewords, arrays, hashes, # comments); Compile checks
+// plugins, options and types against what logship implements. Every error
+// is an *Error naming file:line:col.
+package lsconf
+
+import "fmt"
+
+// Pos is a position in a config source. Line and Col count from 1; Col
+// counts characters (runes), not bytes.
+type Pos struct {
+	Line, Col int
+}
+
+// Error is a config error at a position.
+type Error struct {
+	File string
+	Pos  Pos
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+// Config is a parsed config: its sections in source order.
+type Config struct {
+	File     string
+	Sections []Section
+}
+
+// Section is one input, filter or output block.
+type Section struct {
+	Kind    string // "input", "filter" or "output"
+	Pos     Pos
+	Plugins []Plugin
+}
+
+// Plugin is a plugin block such as `file { path => "/x" }`.
+type Plugin struct {
+	Name     string
+	Pos      Pos
+	Settings []Setting
+}
+
+// Setting is one `key => value` attribute of a plugin.
+type Setting struct {
+	Key   string
+	Pos   Pos
+	Value Value
+}
+
+// Kind is the syntactic kind of a value.
+type Kind int
+
+// The kinds of values.
+const (
+	String Kind = iota + 1
+	Number
+	Bareword
+	Array
+	Hash
+	PluginValue // a plugin used as a value, e.g. `codec => line { format => "x" }`
+)
+
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Number:
+		return "number"
+	case Bareword:
+		return "bareword"
+	case Array:
+		return "array"
+	case Hash:
+		return "hash"
+	case PluginValue:
+		return "plugin"
+	}
+	return "unknown"
+}
+
+// Value is a config value. Text holds the unescaped string, the number's
+// literal or the bareword; Items the array elements; Entries the hash
+// entries; Plugin the plugin of a PluginValue.
+type Value struct {
+	Kind    Kind
+	Pos     Pos
+	Text    string
+	Items   []Value
+	Entries []Entry
+	Plugin  *Plugin
+}
+
+// Entry is one `key => value` pair of a hash. The key is a string, number
+// or bareword; its text is in Key.
+type Entry struct {
+	Key   string
+	Pos   Pos
+	Value Value
+}

@@ -1,0 +1,160 @@
+package elasticsearch
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// fakeES is an Elasticsearch _bulk endpoint that checks the protocol
+// strictly and answers with per-item statuses chosen by the test.
+type fakeES struct {
+	t        testing.TB
+	user     string // required basic auth, if set
+	password string
+
+	mu       sync.Mutex
+	docs     []indexed // accepted documents, in order
+	requests int
+	// status decides an item's status (0 means 201) from its source and
+	// how many times that document was seen.
+	status func(doc map[string]any, seen int) int
+	// down answers whole requests with 503 while set.
+	down bool
+	seen map[string]int
+	// violations are protocol errors found; a test fails if any.
+	violations []string
+}
+
+type indexed struct {
+	Index string
+	Doc   map[string]any
+}
+
+func newFakeES(t testing.TB) (*fakeES, *httptest.Server) {
+	f := &fakeES{t: t, seen: map[string]int{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(func() {
+		srv.Close()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, v := range f.violations {
+			t.Errorf("protocol violation: %s", v)
+		}
+	})
+	return f, srv
+}
+
+func (f *fakeES) reject(w http.ResponseWriter, code int, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	f.violations = append(f.violations, msg)
+	http.Error(w, msg, code)
+}
+
+func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests++
+	if r.Method != http.MethodPost || r.URL.Path != "/_bulk" {
+		f.reject(w, http.StatusNotFound, "%s %s; want POST /_bulk", r.Method, r.URL.Path)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-ndjson" {
+		f.reject(w, http.StatusNotAcceptable, "Content-Type %q; want application/x-ndjson", ct)
+		return
+	}
+	if f.user != "" {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != f.user || p != f.password {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+	}
+	if f.down {
+		http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		f.reject(w, http.StatusBadRequest, "read body: %v", err)
+		return
+	}
+	if len(body) == 0 || body[len(body)-1] != '\n' {
+		f.reject(w, http.StatusBadRequest, "body does not end with a newline")
+		return
+	}
+	lines := bytes.Split(body[:len(body)-1], []byte("\n"))
+	if len(lines)%2 != 0 {
+		f.reject(w, http.StatusBadRequest, "odd number of NDJSON lines (%d)", len(lines))
+		return
+	}
+	type item struct {
+		index string
+		doc   map[string]any
+	}
+	var items []item
+	for i := 0; i < len(lines); i += 2 {
+		var action map[string]map[string]any
+		if err := json.Unmarshal(lines[i], &action); err != nil || len(action) != 1 {
+			f.reject(w, http.StatusBadRequest, "bad action line %q: %v", lines[i], err)
+			return
+		}
+		meta, ok := action["index"]
+		if !ok {
+			f.reject(w, http.StatusBadRequest, "action line %q is not an index action", lines[i])
+			return
+		}
+		idx, _ := meta["_index"].(string)
+		if idx == "" {
+			f.reject(w, http.StatusBadRequest, "action line %q has no _index", lines[i])
+			return
+		}
+		for k := range meta {
+			if k != "_index" && k != "_type" {
+				f.reject(w, http.StatusBadRequest, "action line %q has unexpected %q", lines[i], k)
+				return
+			}
+		}
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(lines[i+1]))
+		if err := dec.Decode(&doc); err != nil || dec.More() {
+			f.reject(w, http.StatusBadRequest, "bad source line %q: %v", lines[i+1], err)
+			return
+		}
+		items = append(items, item{idx, doc})
+	}
+	resp := map[string]any{"took": 1, "errors": false}
+	var out []any
+	for _, it := range items {
+		key := fmt.Sprint(it.doc["message"])
+		f.seen[key]++
+		status := 201
+		if f.status != nil {
+			if s := f.status(it.doc, f.seen[key]); s != 0 {
+				status = s
+			}
+		}
+		res := map[string]any{"_index": it.index, "status": status}
+		if status >= 300 {
+			resp["errors"] = true
+			res["error"] = map[string]any{"type": "mapper_parsing_exception", "reason": "failed to parse " + key}
+		} else {
+			f.docs = append(f.docs, indexed{it.index, it.doc})
+		}
+		out = append(out, map[string]any{"index": res})
+	}
+	resp["items"] = out
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (f *fakeES) indexed() []indexed {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]indexed(nil), f.docs...)
+}
