@@ -46,4 +46,57 @@ bench-web:
 bench-logship:
 	$(GO) run ./cmd/bench-logship
 
-# Stack targets (images, up, down, clean) are defined below.
+# ---- The stack: images, up, down, clean -----------------------------------
+# Compose reads .env (COMPOSE_FILE, COMPOSE_PROJECT_NAME); the environment
+# and these variables override it.
+COMPOSE      ?= docker-compose
+TOPOLOGY     ?= ha
+SECRETS_DIR  ?= secrets
+UP_TIMEOUT   ?= 180
+CA_CERTS     ?= /etc/ssl/certs/ca-certificates.crt
+STAGE        := .build
+PROJECT      := $(or $(COMPOSE_PROJECT_NAME),$(shell sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env))
+export COMPOSE_PROJECT_NAME := $(PROJECT)
+export WEBAPP_PORT ?= 3000
+export APPSTACK_SECRETS := $(abspath $(SECRETS_DIR))
+
+# What a compose command typed after `make up` needs, beyond .env.
+UP_ENV := $(if $(filter-out secrets,$(SECRETS_DIR)),APPSTACK_SECRETS=$(APPSTACK_SECRETS) )$(if $(filter seed,$(TOPOLOGY)),COMPOSE_FILE=compose.yaml )
+
+ifeq ($(TOPOLOGY),seed)
+up: export COMPOSE_FILE := compose.yaml
+else ifeq ($(TOPOLOGY),ha)
+up: export COMPOSE_FILE := compose.yaml:compose.ha.yaml
+else
+$(error TOPOLOGY=$(TOPOLOGY): want ha (Sentinel, the default) or seed)
+endif
+
+# Each image is rebuilt only when what it is built from changed (see
+# images/build.sh); the Go binaries are rebuilt by go's own cache.
+images:
+	$(GOBUILD) -o $(STAGE)/bin/webapp ./cmd/webapp
+	$(GOBUILD) -o $(STAGE)/bin/logship ./cmd/logship
+	@test -s $(CA_CERTS) || { echo "CA_CERTS=$(CA_CERTS) is missing (apt-get install ca-certificates)" >&2; exit 1; }
+	mkdir -p $(STAGE)/empty/nodeapp $(STAGE)/empty/data
+	images/build.sh redis
+	images/build.sh redis-primary
+	images/build.sh redis-replica
+	images/build.sh redis-sentinel
+	images/build.sh webapp $(STAGE)/bin/webapp $(STAGE)/empty/nodeapp
+	images/build.sh logship $(STAGE)/bin/logship $(STAGE)/empty/data $(CA_CERTS)
+
+up: images
+	images/secrets.sh $(SECRETS_DIR)
+	$(COMPOSE) up -d --remove-orphans
+	images/wait-healthy.sh $(UP_TIMEOUT) $(COMPOSE)
+	@echo
+	@echo "appstack ($(TOPOLOGY) topology, project $(PROJECT)) is up: http://localhost:$(WEBAPP_PORT)/"
+	@echo "logship's events:  $(UP_ENV)$(COMPOSE) -p $(PROJECT) logs -f logship"
+	@echo "a Redis shell:     $(UP_ENV)$(COMPOSE) -p $(PROJECT) exec redis_primary redis-cli"
+
+down:
+	$(COMPOSE) down --remove-orphans
+
+clean:
+	$(COMPOSE) down -v --remove-orphans
+	rm -rf $(SECRETS_DIR) $(STAGE) $(BIN)

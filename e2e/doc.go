@@ -1,0 +1,16 @@
+// Package e2e tests the whole stack on the real Docker engine: the images
+// that `make images` builds, started with the repository's compose files by
+// docker-compose 1.29 or `docker compose` v2.
+//
+// The tests carry the build tag e2e and run with `make test-e2e` (part of
+// `make test`), which builds the images first. Each test starts its own
+// compose project (unique name, free port, fresh secrets) with StartStack
+// and always tears it down, volumes included.
+//
+// The helpers are meant for every e2e test, fault tests included: Stack
+// runs compose and docker against one project (Compose, Exec, RedisCLI,
+// Kill, WaitHealthy), HTTP requests go through its published port (Get),
+// logship's output is parsed from rubydebug (Events, FollowEvents), and
+// Load keeps a steady stream of session requests going while a test breaks
+// something, recording every answer.
+package e2e
