@@ -12,5 +12,8 @@
 // Kill, WaitHealthy), HTTP requests go through its published port (Get),
 // logship's output is parsed from rubydebug (Events, FollowEvents), and
 // Load keeps a steady stream of session requests going while a test breaks
-// something, recording every answer.
+// something, recording every answer. The fault tests (fault_test.go) also
+// cut a container off the network (Disconnect), read what the Sentinels
+// and webapp logged (SentinelEvents, Diagnostics) and look for sessions
+// inside Redis (MissingKeys).
 package e2e

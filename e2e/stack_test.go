@@ -368,12 +368,12 @@ func (s *Stack) InfoField(tb testing.TB, service, section, field string) string 
 	return s.Info(tb, service, section)[field]
 }
 
-// Info returns the fields of INFO section from the service's Redis; none if
-// it does not answer.
-func (s *Stack) Info(tb testing.TB, service, section string) map[string]string {
+// Info returns the fields of INFO sections from the service's Redis, read
+// at one instant; none if it does not answer.
+func (s *Stack) Info(tb testing.TB, service string, sections ...string) map[string]string {
 	tb.Helper()
 	info := map[string]string{}
-	out, err := s.RedisCLI(tb, service, "info", section)
+	out, err := s.RedisCLI(tb, service, append([]string{"info"}, sections...)...)
 	if err != nil {
 		return info
 	}
@@ -654,11 +654,11 @@ func (s *Stack) Diagnostics(tb testing.TB, service string, since time.Time) []Di
 	return ds
 }
 
-// Kill sends SIGKILL to the service's container, as a crash would. A
-// test that times the kill calls Container first: its first call runs
-// compose, which takes a second or two. Docker
+// Kill sends SIGKILL to the service's container, as a crash would. Docker
 // does not restart a killed container (the restart policy does not apply
-// to docker kill); start it again with Compose("start", service).
+// to docker kill); start it again with Compose("start", service). A test
+// that times the kill calls Container first: its first call for a service
+// runs compose, which takes a second or two.
 func (s *Stack) Kill(tb testing.TB, service string) {
 	tb.Helper()
 	if _, err := Docker("kill", "-s", "KILL", s.Container(tb, service)); err != nil {
