@@ -22,8 +22,8 @@ const IdleTimeout = 5 * time.Second
 var keepAliveHeader = []string{"timeout=" + strconv.Itoa(int(IdleTimeout/time.Second))}
 
 // observe wraps every request: it sets the headers Express and Node send
-// on every response, then after the response writes the access log line
-// and counts the request.
+// on every response, then after the response counts the request and,
+// unless its route is quiet, writes the access log line.
 func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
 	var pool sync.Pool
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +47,9 @@ func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
 			rec.WriteHeader(http.StatusOK)
 		}
 		m.observe(rec.route, rec.status, time.Since(start))
+		if rec.quiet {
+			return
+		}
 		buf, _ := pool.Get().(*[]byte)
 		if buf == nil {
 			buf = new([]byte)
@@ -75,6 +78,7 @@ type recorder struct {
 	status        int
 	contentLength string
 	route         string // "" if none matched
+	quiet         bool   // the route keeps out of the access log
 }
 
 func (r *recorder) WriteHeader(code int) {

@@ -30,6 +30,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if rec, ok := w.(*recorder); ok {
 			rec.route = route.path // the metrics label
+			rec.quiet = route.quiet
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header()["Allow"] = []string{"GET, HEAD"}

@@ -4,15 +4,17 @@ import "net/http"
 
 // routes lists every route. The seed's routes are Express paths, matched
 // as Express matches them (see pattern), and keep connect's sessions;
-// the probes and metrics are webapp's own and touch no session.
+// the probes and metrics are webapp's own, touch no session, and stay out
+// of the access log: a Docker healthcheck every few seconds would
+// otherwise drown the users' lines in what logship ships.
 func routes(d Deps, m *metrics) []route {
 	withSession := sessionMiddleware(d.Sessions, m, d.Log)
 	return []route{
 		{path: "/", handler: withSession(handleStatus())},
 		{path: "/hello/:name", handler: withSession(handleHello())},
-		{path: "/healthz", handler: handleHealthz()},
-		{path: "/readyz", handler: handleReadyz(d.Ready, d.Log)},
-		{path: "/metrics", handler: handleMetrics(d.Registry)},
+		{path: "/healthz", handler: handleHealthz(), quiet: true},
+		{path: "/readyz", handler: handleReadyz(d.Ready, d.Log), quiet: true},
+		{path: "/metrics", handler: handleMetrics(d.Registry), quiet: true},
 	}
 }
 
@@ -20,5 +22,6 @@ func routes(d Deps, m *metrics) []route {
 type route struct {
 	path    string
 	handler http.Handler
+	quiet   bool // no access-log line
 	pattern pattern
 }
