@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appstack/appstack/internal/seedref"
 )
 
 // TestSeedTopology runs the seed's plain topology (compose.yaml alone):
@@ -95,9 +97,13 @@ func TestImages(t *testing.T) {
 	t.Logf("image sizes:\n%s", strings.Join(sizes, "\n"))
 
 	t.Run("logship's default pipeline is the seed's logstash.conf, unchanged", func(t *testing.T) {
-		seed, err := os.ReadFile(filepath.Join("..", "..", "shared", "seed", "logstash.conf"))
+		shared, err := seedref.Dir(os.Getenv)
 		if err != nil {
-			t.Fatalf("the seed's logstash.conf (the shared/ folder beside the repository): %v", err)
+			t.Fatal(err)
+		}
+		seed, err := os.ReadFile(filepath.Join(shared, "seed", "logstash.conf"))
+		if err != nil {
+			t.Fatalf("the seed's logstash.conf: %v", err)
 		}
 		repo, err := os.ReadFile(filepath.Join("..", "images", "logship", "logstash.conf"))
 		if err != nil {

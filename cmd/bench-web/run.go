@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/appstack/appstack/internal/seedref"
 )
 
 // scenario is one wrk run against one app.
@@ -33,9 +35,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured wrk run before each measured one")
 	conns := fs.Int("c", 32, "wrk connections")
 	threads := fs.Int("t", 1, "wrk threads")
-	seed := fs.String("seed", or(getenv("APPSTACK_SEED_NODEAPP"), filepath.Join("..", "shared", "reference", "seed-nodeapp")), "directory of the seed's Node app")
+	seed := fs.String("seed", "", "directory of the seed's Node app (default: found by internal/seedref)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *seed == "" {
+		dir, err := seedref.NodeApp(getenv)
+		if err != nil {
+			return err
+		}
+		*seed = dir
 	}
 	for _, tool := range []string{"wrk", "redis-server", "node", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -120,13 +129,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(b.errs...)
 	}
 	return nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // printTable writes the Markdown report.

@@ -8,21 +8,21 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/appstack/appstack/internal/seedref"
 )
 
 // SeedApp is the directory of the seed's Node app, whose node_modules
-// hold connect, cookie-signature and friends: $APPSTACK_SEED_NODEAPP, or
-// ../shared/reference/seed-nodeapp next to the repository.
+// hold connect, cookie-signature and friends (see seedref). It fails the
+// test if the app cannot be found.
 func SeedApp(tb testing.TB) string {
 	tb.Helper()
-	if dir := os.Getenv("APPSTACK_SEED_NODEAPP"); dir != "" {
-		return dir
+	dir, err := seedref.NodeApp(os.Getenv)
+	if err != nil {
+		tb.Fatalf("nodetest: %v", err)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "reference", "seed-nodeapp")
+	return dir
 }
 
 // Eval runs script with node in the seed app's directory (so require
