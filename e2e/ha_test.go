@@ -49,9 +49,7 @@ func TestHAStack(t *testing.T) {
 			t.Errorf("after restart: %v", lost)
 		}
 	})
-	t.Run("killing the primary promotes a replica and webapp keeps working", func(t *testing.T) {
-		testKillPrimary(t, s)
-	})
+	// Killing the primary is TestKillPrimaryUnderLoad's (fault_test.go).
 }
 
 func testReplicaRestart(t *testing.T, s *Stack) {
@@ -139,61 +137,6 @@ func testLogshipRestart(t *testing.T, s *Stack) {
 			if got[p] != 1 {
 				return fmt.Errorf("GET %s appears %d times in logship's output; want exactly once", p, got[p])
 			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Error(err)
-	}
-}
-
-func testKillPrimary(t *testing.T, s *Stack) {
-	old, err := s.AgreedMaster(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldSvc := strings.TrimSuffix(old, ":6379")
-	load := s.StartLoad(t, 40)
-	time.Sleep(2 * time.Second)
-
-	killed := time.Now()
-	s.Kill(t, oldSvc)
-	var now string
-	err = WaitFor(30*time.Second, func() error {
-		m, err := s.AgreedMaster(t)
-		if err != nil {
-			return err
-		}
-		if m == old {
-			return fmt.Errorf("the Sentinels still name %s", m)
-		}
-		now = m
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("Sentinels promoted %s %s after the kill", now, time.Since(killed).Round(100*time.Millisecond))
-	time.Sleep(5 * time.Second)
-	results := load.Stop()
-	window := ErrorWindow(results, killed)
-	t.Logf("%d requests at 40/s; error window %s; %d failed", len(results), window.Round(time.Millisecond), len(Failures(results)))
-	if window > 15*time.Second {
-		t.Errorf("webapp failed requests for %s after the kill: %v", window, Failures(results))
-	}
-	if lost := s.LostSessions(load.Acknowledged()); len(lost) > 0 {
-		t.Errorf("%d of %d acknowledged sessions lost: %v", len(lost), len(load.Acknowledged()), lost)
-	}
-
-	// The old primary comes back as a replica of the new one.
-	s.MustCompose(t, "start", oldSvc)
-	newSvc := strings.TrimSuffix(now, ":6379")
-	err = WaitFor(30*time.Second, func() error {
-		role := s.InfoField(t, oldSvc, "replication", "role")
-		host := s.InfoField(t, oldSvc, "replication", "master_host")
-		link := s.InfoField(t, oldSvc, "replication", "master_link_status")
-		if role != "slave" || host != newSvc || link != "up" {
-			return fmt.Errorf("%s: role:%s master_host:%s master_link_status:%s; want a linked replica of %s", oldSvc, role, host, link, newSvc)
 		}
 		return nil
 	})

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/appstack/appstack/internal/syncbuf"
 )
 
 var binary string // the real logship binary, built once by TestMain
@@ -195,7 +197,7 @@ func TestUnreadableFileIsRetried(t *testing.T) {
 	cfg := fmt.Sprintf(`input { file { path => %q stat_interval => 0.1 } } output { stdout { codec => json_lines } }`, filepath.Join(dir, "*.log"))
 	cmd := exec.Command(binary, "-e", cfg, "--path.data", filepath.Join(dir, "data"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,33 +14,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/appstack/appstack/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the writer in run and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func noEnv(string) string { return "" }
 
 // started runs logship in-process and returns its streams and a stop
 // function that cancels it (as SIGTERM does) and returns run's error.
-func started(tb testing.TB, args ...string) (stdout, stderr *syncBuffer, stop func() error) {
+func started(tb testing.TB, args ...string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
 	tb.Helper()
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"logship"}, args...), noEnv, stdout, stderr) }()

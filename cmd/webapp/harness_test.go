@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/appstack/appstack/internal/nodetest"
+	"github.com/appstack/appstack/internal/syncbuf"
 )
 
 // app is a running web app under test: webapp in-process, or the seed's
@@ -25,7 +26,7 @@ type app struct {
 	Name    string
 	Addr    string
 	LogFile string
-	Stderr  *syncBuffer
+	Stderr  *syncbuf.Buffer
 	done    chan error
 	stop    func()
 }
@@ -50,7 +51,7 @@ func startWebapp(tb testing.TB, env map[string]string) *app {
 		e[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{Name: "webapp", LogFile: e["LOG_FILE"], Stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
+	a := &app{Name: "webapp", LogFile: e["LOG_FILE"], Stderr: &syncbuf.Buffer{}, done: make(chan error, 1), stop: cancel}
 	port := make(chan string, 1)
 	stdout := &lineWriter{fn: func(line string) {
 		if p, ok := strings.CutPrefix(line, "Listening on port "); ok {
@@ -85,7 +86,7 @@ func startNode(tb testing.TB, redisPort int) *app {
 		tb.Fatalf("node is required for the interop tests: %v", err)
 	}
 	port := freePort(tb)
-	a := &app{Name: "node", Addr: "127.0.0.1:" + strconv.Itoa(port), LogFile: filepath.Join(tb.TempDir(), "node.log"), Stderr: &syncBuffer{}, done: make(chan error, 1)}
+	a := &app{Name: "node", Addr: "127.0.0.1:" + strconv.Itoa(port), LogFile: filepath.Join(tb.TempDir(), "node.log"), Stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = nodetest.SeedApp(tb)
 	cmd.Env = append(os.Environ(), "REDIS_HOST=127.0.0.1", "REDIS_PORT="+strconv.Itoa(redisPort),
@@ -203,24 +204,6 @@ func roundTrip(tb testing.TB, addr, req string) rawResponse {
 	}
 	resp.Body, _ = io.ReadAll(br)
 	return resp
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // lineWriter calls fn for each complete line written to it.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/appstack/appstack/internal/redistest"
+	"github.com/appstack/appstack/internal/syncbuf"
 )
 
 var (
@@ -51,13 +52,13 @@ type proc struct {
 	cmd     *exec.Cmd
 	addr    string
 	logFile string
-	stderr  *syncBuffer
+	stderr  *syncbuf.Buffer
 	exited  chan error
 }
 
 func startProc(t *testing.T, env map[string]string) *proc {
 	t.Helper()
-	p := &proc{stderr: &syncBuffer{}, exited: make(chan error, 1), logFile: filepath.Join(t.TempDir(), "logs", "nodeapp.log")}
+	p := &proc{stderr: &syncbuf.Buffer{}, exited: make(chan error, 1), logFile: filepath.Join(t.TempDir(), "logs", "nodeapp.log")}
 	p.cmd = exec.Command(webappBinary(t))
 	p.cmd.Env = []string{"HTTP_PORT=0", "LOG_FILE=" + p.logFile}
 	for k, v := range env {

@@ -1,7 +1,6 @@
 package tail
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appstack/appstack/internal/registry"
+	"github.com/appstack/appstack/internal/syncbuf"
 )
 
 // harness runs a Tailer on real files and acknowledges every chunk into a
@@ -25,7 +25,7 @@ type harness struct {
 	reg    *registry.Registry
 	cancel context.CancelFunc
 	done   chan struct{}
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 
 	mu    sync.Mutex
 	lines []got
@@ -36,26 +36,9 @@ type got struct {
 	Truncated  bool
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newHarness(tb testing.TB, mod func(*Config)) *harness {
 	tb.Helper()
-	h := &harness{t: tb, dir: tb.TempDir(), logs: &syncBuffer{}}
+	h := &harness{t: tb, dir: tb.TempDir(), logs: &syncbuf.Buffer{}}
 	h.data = filepath.Join(h.dir, "data")
 	h.cfg = Config{
 		Paths:         []string{filepath.Join(h.dir, "*.log")},

@@ -1,14 +1,12 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/appstack/appstack/internal/redistest"
 	"github.com/appstack/appstack/internal/session"
 	sessionredis "github.com/appstack/appstack/internal/session/redis"
+	"github.com/appstack/appstack/internal/syncbuf"
 	"github.com/appstack/appstack/internal/web"
 )
 
@@ -25,8 +24,8 @@ import (
 type testServer struct {
 	*httptest.Server
 	redis     *redistest.Server
-	accessLog *syncBuffer
-	log       *syncBuffer
+	accessLog *syncbuf.Buffer
+	log       *syncbuf.Buffer
 	signer    *session.Signer
 }
 
@@ -37,7 +36,7 @@ func newTestServer(t *testing.T, waitReplicas int, directives ...string) *testSe
 	t.Cleanup(func() { client.Close() })
 	reg := prometheus.NewRegistry()
 	signer, _ := session.NewSigner("keyboard-cat")
-	ts := &testServer{redis: srv, accessLog: &syncBuffer{}, log: &syncBuffer{}, signer: signer}
+	ts := &testServer{redis: srv, accessLog: &syncbuf.Buffer{}, log: &syncbuf.Buffer{}, signer: signer}
 	log := slog.New(slog.NewJSONHandler(ts.log, nil))
 	store := sessionredis.New(client, sessionredis.Options{
 		WaitReplicas: waitReplicas, WaitTimeout: 200 * time.Millisecond, AttemptTimeout: 200 * time.Millisecond, Registerer: reg,
@@ -285,21 +284,4 @@ func TestNoReplicaMeansNoCookie(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
