@@ -220,7 +220,7 @@ func Docker(args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
 	if err != nil {
-		return string(out), fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+		return string(out), fmt.Errorf("docker %s: %s: %w", strings.Join(args, " "), bytes.TrimSpace(out), err)
 	}
 	return string(out), nil
 }
@@ -722,7 +722,7 @@ func (s *Stack) MissingKeys(tb testing.TB, service string, keys []string) ([]str
 	c.Stdin = strings.NewReader(in.String())
 	out, err := c.CombinedOutput()
 	if err != nil {
-		return nil, fmt.Errorf("%s: redis-cli EXISTS of %d keys: %w: %s", service, len(keys), err, out)
+		return nil, fmt.Errorf("%s: redis-cli EXISTS of %d keys: %s: %w", service, len(keys), out, err)
 	}
 	replies := strings.Fields(string(out))
 	if len(replies) != len(keys) {

@@ -242,7 +242,7 @@ func throughputLogship(ctx context.Context, o options, dir, input string) (resul
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return result{}, fmt.Errorf("%w\n%s", err, tailOf(stderr))
+		return result{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(stderr), err)
 	}
 	return result{"logship", time.Since(start), peakRSS(cmd.Process.Pid)}, nil
 }
@@ -288,7 +288,7 @@ func throughputRsyslog(ctx context.Context, o options, rsyslogd, dir, input stri
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return result{}, fmt.Errorf("%w\n%s", err, tailOf(&stderr))
+		return result{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(&stderr), err)
 	}
 	return result{"rsyslog imfile → omfile", time.Since(start), peakRSS(cmd.Process.Pid)}, nil
 }
@@ -362,7 +362,7 @@ func latency(ctx context.Context, o options, dir string) ([]time.Duration, error
 	select {
 	case err := <-readerDone:
 		if err != nil {
-			return nil, fmt.Errorf("%w\n%s", err, tailOf(stderr))
+			return nil, fmt.Errorf("stderr:\n%s\n%w", tailOf(stderr), err)
 		}
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -109,7 +109,7 @@ func (b *bench) startApp(name, dir, bin string, args []string, env map[string]st
 	a := &app{name: name, addr: "127.0.0.1:" + port, cmd: cmd}
 	if err := waitTCP(b.ctx, a.addr); err != nil {
 		out, _ := os.ReadFile(logf.Name())
-		return nil, fmt.Errorf("%s: %w\n%s", name, err, out)
+		return nil, fmt.Errorf("%s (log:\n%s): %w", name, out, err)
 	}
 	return a, nil
 }

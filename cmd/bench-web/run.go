@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if _, err := os.Stat(filepath.Join(*seed, "server.js")); err != nil {
-		return fmt.Errorf("seed app: %w (set -seed or APPSTACK_SEED_NODEAPP)", err)
+		return fmt.Errorf("seed app (set -seed or APPSTACK_SHARED): %w", err)
 	}
 	dir, err := os.MkdirTemp("", "bench-web")
 	if err != nil {
