@@ -106,14 +106,31 @@ func counts(tb testing.TB, path string) (map[string]int, int) {
 // replaying what was not yet saved as acknowledged.
 func TestCrashLosesNothing(t *testing.T) {
 	t.Parallel()
+	tests := []struct {
+		name, path string
+	}{
+		// The glob also matches rotated files, so a file rotated away while
+		// logship is down is found by the glob.
+		{"glob", "app.log*"},
+		// The seed's config names exact paths: a file rotated away while
+		// logship is down matches no more and is found through the registry.
+		{"exact path", "app.log"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			crashLosesNothing(t, tt.path)
+		})
+	}
+}
+
+func crashLosesNothing(t *testing.T, pattern string) {
 	dir := t.TempDir()
 	logs, data, out := filepath.Join(dir, "logs"), filepath.Join(dir, "data"), filepath.Join(dir, "out", "out.json")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The glob also matches rotated files, so a file rotated away entirely
-	// while logship is down is still found (and read from its start).
-	cfg := fmt.Sprintf(`input { file { path => %q } } output { file { path => %q } }`, filepath.Join(logs, "app.log*"), out)
+	cfg := fmt.Sprintf(`input { file { path => %q } } output { file { path => %q } }`, filepath.Join(logs, pattern), out)
 	start := func() *exec.Cmd {
 		cmd := exec.Command(binary, "-e", cfg, "--path.data", data)
 		cmd.Stderr = &bytes.Buffer{}

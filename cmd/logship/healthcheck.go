@@ -31,7 +31,9 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// An own client: no shared state, and a timeout even without ctx.
+	client := &http.Client{Timeout: healthcheckTimeout}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}

@@ -130,6 +130,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return errors.Join(err, reg.Stop())
 	}
+	// One budget for all inputs: memory is bounded overall, not per file.
+	budget := tail.NewBudget(0)
 	for _, in := range p.Inputs {
 		if in.SincedbPath != "" {
 			log.Info("sincedb_path is ignored: offsets live in the registry under --path.data",
@@ -141,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			StartAtEnd:   in.StartPosition == "end",
 			PollInterval: time.Duration(in.StatInterval * float64(time.Second)),
 			Offsets:      reg,
+			Budget:       budget,
 			Log:          log,
 			Metrics:      tailMetrics,
 		})
@@ -151,11 +154,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		pl.Inputs = append(pl.Inputs, pipeline.Input{Source: t, Decoration: decoration(in, host)})
 	}
 	for i, out := range p.Outputs {
-		made, err := newOutput(out, i, o.dataDir, stdout, log)
+		name := out.PluginName() + "." + strconv.Itoa(i)
+		made, err := newOutput(out, i, o.dataDir, stdout, log, pl.Metrics.Retries.WithLabelValues(name))
 		if err != nil {
 			return fail(err)
 		}
-		pl.Outputs = append(pl.Outputs, pipeline.NamedOutput{Name: out.PluginName() + "." + strconv.Itoa(i), Output: made})
+		pl.Outputs = append(pl.Outputs, pipeline.NamedOutput{Name: name, Output: made})
 	}
 
 	health := &status.Health{}
@@ -179,6 +183,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // go-redis logs through a process-wide logger of its own: redisLogger
 // sends it to the slog logger of the latest run, so stderr stays JSON.
+// These package-level variables are a deliberate exception to "no
+// package-level loggers": redis.SetLogger is global, so the redirection
+// is too, set once per process.
 var (
 	redisLog       atomic.Pointer[slog.Logger]
 	setRedisLogger sync.Once
@@ -227,7 +234,9 @@ func decoration(in lsconf.FileInput, host string) *event.Decoration {
 	return d
 }
 
-func newOutput(out lsconf.Output, index int, dataDir string, stdout io.Writer, log *slog.Logger) (pipeline.Output, error) {
+// newOutput builds one output; retries counts the documents an output
+// retries on its own (elasticsearch items), beside the pipeline's retries.
+func newOutput(out lsconf.Output, index int, dataDir string, stdout io.Writer, log *slog.Logger, retries prometheus.Counter) (pipeline.Output, error) {
 	switch o := out.(type) {
 	case *lsconf.StdoutOutput:
 		codec, err := event.NewCodec(o.Codec.Name, o.Codec.Format)
@@ -257,6 +266,7 @@ func newOutput(out lsconf.Output, index int, dataDir string, stdout io.Writer, l
 			RetryInitial:   time.Duration(o.RetryInitialInterval * float64(time.Second)),
 			RetryMax:       time.Duration(o.RetryMaxInterval * float64(time.Second)),
 			DeadLetterPath: dead,
+			Retries:        retries,
 			Log:            log,
 		})
 	}

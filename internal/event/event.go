@@ -160,15 +160,9 @@ type orderCache struct {
 	order []int
 }
 
-// New builds the event for one line read from path at ts. extraTags are
-// appended to the configured tags (e.g. "_linetoolong").
-func (d *Decoration) New(message, path string, ts time.Time, extraTags ...string) Event {
-	var e Event
-	d.Build(&e, message, path, ts, extraTags...)
-	return e
-}
-
-// Build is New into e, reusing e's memory.
+// Build makes e the event for one line read from path at ts, reusing
+// e's memory. extraTags are appended to the configured tags (e.g.
+// "_linetoolong").
 func (d *Decoration) Build(e *Event, message, path string, ts time.Time, extraTags ...string) {
 	if n := 6 + len(d.AddField); cap(e.Fields) < n {
 		e.Fields = make([]Field, 0, n)

@@ -16,7 +16,7 @@ const sampleMessage = `::ffff:192.168.251.1 - - [Wed, 19 Jul 2017 15:34:57 GMT] 
 
 func sampleEvent() Event {
 	d := &Decoration{Type: "syslog", Host: "0b4555ee8df3"}
-	return d.New(sampleMessage, "/var/log/nodeapp/nodeapp.log", sampleTime)
+	return build(d, sampleMessage, "/var/log/nodeapp/nodeapp.log", sampleTime)
 }
 
 func TestRubydebugMatchesTheSeedSampleByteForByte(t *testing.T) {
@@ -71,7 +71,7 @@ func TestDecorationFollowsLogstashInsertionOrder(t *testing.T) {
 		Tags:     []string{"t1", "t1", "t2"},
 		Host:     "h",
 	}
-	e := d.New("hello", "/p", sampleTime, "_linetoolong")
+	e := build(d, "hello", "/p", sampleTime, "_linetoolong")
 	want := []Field{
 		{"message", String("hello")},
 		{"@version", String("1")},
@@ -93,7 +93,7 @@ func TestDecorationFollowsLogstashInsertionOrder(t *testing.T) {
 func TestAddFieldOnAnExistingFieldMakesAnArray(t *testing.T) {
 	t.Parallel()
 	d := &Decoration{AddField: []AddField{{"type", []string{"extra"}}}, Type: "syslog"}
-	e := d.New("m", "/p", sampleTime)
+	e := build(d, "m", "/p", sampleTime)
 	v, _ := e.Get("type")
 	if d := cmp.Diff(Strings("syslog", "extra"), v, cmp.AllowUnexported(Value{})); d != "" {
 		t.Errorf("type mismatch (-want +got):\n%s", d)
@@ -252,4 +252,11 @@ func TestTimestampFormattingMatchesTimeFormat(t *testing.T) {
 			t.Fatalf("appendMillis(%d) = %s; want %s", ms, got, want)
 		}
 	}
+}
+
+// build returns the event d builds.
+func build(d *Decoration, message, path string, ts time.Time, extraTags ...string) Event {
+	var e Event
+	d.Build(&e, message, path, ts, extraTags...)
+	return e
 }

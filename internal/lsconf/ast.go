@@ -34,7 +34,10 @@ type Config struct {
 
 // Section is one input, filter or output block.
 type Section struct {
-	Kind    string // "input", "filter" or "output"
+	Kind string // "input", "filter" or "output"
+	// File is the file the section comes from (configs loaded from a
+	// directory mix files); empty means Config.File.
+	File    string
 	Pos     Pos
 	Plugins []Plugin
 }

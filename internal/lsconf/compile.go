@@ -125,9 +125,10 @@ func Load(path string) (*Pipeline, error) {
 		if err != nil {
 			return nil, err
 		}
-		all.File = cfg.File
 		all.Sections = append(all.Sections, cfg.Sections...)
 	}
+	// Errors inside a section name its own file; the rest name path.
+	all.File = path
 	return Compile(&all)
 }
 
@@ -137,6 +138,10 @@ func Compile(cfg *Config) (*Pipeline, error) {
 	c := &compiler{file: cfg.File}
 	p := &Pipeline{}
 	for _, s := range cfg.Sections {
+		c.file = cfg.File
+		if s.File != "" {
+			c.file = s.File
+		}
 		for i := range s.Plugins {
 			pl := &s.Plugins[i]
 			var err error
@@ -157,6 +162,7 @@ func Compile(cfg *Config) (*Pipeline, error) {
 			}
 		}
 	}
+	c.file = cfg.File
 	if len(p.Inputs) == 0 {
 		return nil, c.errf(Pos{Line: 1, Col: 1}, "no input plugin configured: logship needs at least one file input")
 	}
@@ -272,7 +278,17 @@ func (c *compiler) output(pl *Plugin) (Output, error) {
 	case "file":
 		o := &FileOutput{Pos: pl.Pos, Codec: Codec{Name: "json_lines"}}
 		return o, c.apply(pl, "output", options{
-			"path":  func(v Value) (err error) { o.Path, err = str(v); return err },
+			"path": func(v Value) (err error) {
+				if o.Path, err = str(v); err != nil {
+					return err
+				}
+				// Logstash expands %{...} per event; one fixed file is all
+				// logship writes, so say so rather than create "%{...}".
+				if strings.Contains(o.Path, "%{") {
+					return fmt.Errorf("path %q uses %%{...}: per-event file paths are not supported, use a fixed path", o.Path)
+				}
+				return nil
+			},
 			"codec": func(v Value) (err error) { o.Codec, err = outCodec(v); return err },
 		}, "path")
 	case "redis":

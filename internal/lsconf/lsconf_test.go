@@ -155,6 +155,7 @@ func TestErrorsNameTheirPosition(t *testing.T) {
 		{"a column counted in characters", "input { file { path => \"/x\" type => \"é\" tags => {} } }", `test.conf:1:49: file input option "tags"`},
 		{"invalid UTF-8", "input { file { path => \"/\xff\" } }", `test.conf:1:26: invalid UTF-8 in config`},
 		{"nesting deeper than the limit", "input { file { path => " + strings.Repeat("[", 200), `test.conf:1:123: nesting deeper than 100 levels`},
+		{"a sprintf file output path", "input { file { path => \"/x\" } }\noutput { file { path => \"/out/%{type}.log\" } }", `test.conf:2:25: file output option "path": path "/out/%{type}.log" uses %{...}: per-event file paths are not supported`},
 		{"a port out of range", "input { file { path => \"/x\" } }\noutput { redis { key => kk data_type => list port => 70000 } }", `test.conf:2:54: redis output option "port": want an integer from 1 to 65535, got 70000`},
 	}
 	for _, tt := range tests {
@@ -192,6 +193,48 @@ func TestLoadReadsADirectoryInNameOrder(t *testing.T) {
 	_, err = Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "30-bad.conf:2:3:") {
 		t.Errorf("Load(dir with bad file) = %v; want an error naming 30-bad.conf:2:3", err)
+	}
+}
+
+// TestLoadNamesTheFileOfAnError: with -f DIR, a compile error names the
+// file it is in, not the last file read.
+func TestLoadNamesTheFileOfAnError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"an error in the first file", map[string]string{
+			"10-in.conf":  "input {\n  file { path => \"/a\" typo => 1 }\n}",
+			"20-out.conf": `output { stdout {} }`,
+		}, "10-in.conf:2:23: unknown option \"typo\""},
+		{"an error in a middle file", map[string]string{
+			"10-in.conf":  `input { file { path => "/a" } }`,
+			"20-out.conf": "output {\n  kafka {}\n}",
+			"30-out.conf": `output { stdout {} }`,
+		}, "20-out.conf:2:3: unknown output plugin \"kafka\""},
+		{"no output in any file", map[string]string{
+			"10-in.conf": `input { file { path => "/a" } }`,
+		}, ":1:1: no output plugin configured"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for name, src := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(dir)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load(dir) = %v; want an error containing %q", err, tt.want)
+			}
+			if tt.name == "no output in any file" && (err == nil || !strings.HasPrefix(err.Error(), dir+":1:1:")) {
+				t.Errorf("Load(dir) = %v; want the directory named for an error of no file", err)
+			}
+		})
 	}
 }
 

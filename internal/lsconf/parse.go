@@ -140,7 +140,7 @@ func (p *parser) section() (Section, error) {
 	default:
 		return Section{}, p.errAt(start, "unknown section %q: want input, filter or output", kind)
 	}
-	s := Section{Kind: kind, Pos: p.pos(start)}
+	s := Section{Kind: kind, File: p.file, Pos: p.pos(start)}
 	p.skip()
 	if err := p.expect('{', fmt.Sprintf(`"{" after %q`, kind)); err != nil {
 		return s, err

@@ -7,7 +7,7 @@
 // backoff, on each output that failed it until that output accepts it or
 // the pipeline stops; nothing is dropped. While an output fails, the
 // pipeline stops taking chunks, the tailers block on their send and stop
-// reading: memory stays bounded by a few chunks.
+// reading: memory stays bounded by the tailers' shared budget of chunks.
 package pipeline
 
 import (

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,34 +173,59 @@ func TestStopDrainsWhatWasReadAndGivesUpOnADeadOutput(t *testing.T) {
 	dead := &recorder{fail: func(int) bool { return true }}
 	offs := &offsets{}
 	p := &Pipeline{
-		Inputs:       []Input{{Source: chunks{chunkOf(1, "x")}, Decoration: &event.Decoration{}}},
-		Outputs:      []NamedOutput{{"dead", dead}},
-		Offsets:      offs,
-		DrainTimeout: 200 * time.Millisecond,
+		Inputs:  []Input{{Source: chunks{chunkOf(1, "x")}, Decoration: &event.Decoration{}}},
+		Outputs: []NamedOutput{{"dead", dead}},
+		Offsets: offs,
+		// Long enough for many retries after the stop; Run must still end.
+		DrainTimeout: 2 * time.Second,
 		MinBackoff:   time.Millisecond,
+		MaxBackoff:   5 * time.Millisecond,
 	}
+	calls := func() int { dead.mu.Lock(); defer dead.mu.Unlock(); return dead.calls }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()
-	waitUntil(t, "the output is retried", func() bool { dead.mu.Lock(); defer dead.mu.Unlock(); return dead.calls > 2 })
-	start := time.Now()
+	waitUntil(t, "the output is retried", func() bool { return calls() > 2 })
 	cancel()
+	atStop := calls()
+	// Delivery goes on after the stop, for the drain timeout.
+	waitUntil(t, "the output is retried after the stop", func() bool { return calls() >= atStop+2 })
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after the drain timeout")
-	}
-	if d := time.Since(start); d < 150*time.Millisecond {
-		t.Errorf("Run returned after %v; want it to keep retrying for the drain timeout", d)
 	}
 	if len(offs.puts) != 0 {
 		t.Errorf("saved offsets %v for events never acknowledged", offs.puts)
 	}
 }
 
+// counting is a Source that counts the lines its source emitted.
+type counting struct {
+	src   Source
+	lines atomic.Int64
+}
+
+func (c *counting) Run(ctx context.Context, out chan<- tail.Chunk) error {
+	in := make(chan tail.Chunk)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(in)
+		errc <- c.src.Run(ctx, in)
+	}()
+	for ch := range in {
+		c.lines.Add(int64(len(ch.Lines)))
+		select {
+		case out <- ch:
+		case <-ctx.Done():
+		}
+	}
+	return <-errc
+}
+
 // TestBackpressureBoundsWhatIsRead follows a real file while the output is
-// down: reading pauses after a few chunks, then everything is delivered
-// once the output comes back.
+// blocked: what the tailer reads stays within its budget of chunks, then
+// everything is delivered, in order, once the output comes back.
 func TestBackpressureBoundsWhatIsRead(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -216,13 +242,15 @@ func TestBackpressureBoundsWhatIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl, err := tail.New(tail.Config{Paths: []string{path}, Offsets: reg})
+	const budget = 3 // chunks of at most 1024 lines
+	tl, err := tail.New(tail.Config{Paths: []string{path}, Offsets: reg, Budget: tail.NewBudget(budget)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	src := &counting{src: tl}
 	out := &recorder{block: make(chan struct{})}
 	p := &Pipeline{
-		Inputs:  []Input{{Source: tl, Decoration: &event.Decoration{}}},
+		Inputs:  []Input{{Source: src, Decoration: &event.Decoration{}}},
 		Outputs: []NamedOutput{{"slow", out}},
 		Offsets: reg,
 		Metrics: NewMetrics(prometheus.NewRegistry()),
@@ -230,11 +258,15 @@ func TestBackpressureBoundsWhatIsRead(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()
+	waitUntil(t, "a chunk is in the blocked output", func() bool { return counter(t, p.Metrics.Read) > 0 })
+	// The pipeline's channels would take more chunks than the budget: give
+	// the tailer time to overrun it, were it not bounded.
 	time.Sleep(300 * time.Millisecond)
-	// One chunk is built and in Write; a few more wait unbuilt in the
-	// channels: far from the whole file.
+	if read := src.lines.Load(); read > budget*1024 {
+		t.Errorf("read %d lines while the output was blocked; want at most %d (%d chunks)", read, budget*1024, budget)
+	}
 	if read := counter(t, p.Metrics.Read); read > 1024 {
-		t.Errorf("built %v events while the output was down; want at most one chunk (1024 lines)", read)
+		t.Errorf("built %v events while the output was blocked; want one chunk (at most 1024)", read)
 	}
 	close(out.block)
 	waitUntil(t, "every line delivered", func() bool { return len(out.got()) >= total })

@@ -3,9 +3,12 @@
 //
 // One goroutine owns the offsets; Put, Forget, Get and All talk to it.
 // It saves atomically (temp file, fsync, rename, fsync of the directory)
-// at most every SaveInterval while something changed, and on Stop.
+// at most every SaveInterval while offsets move, at once when a new file
+// is put (so a file rotated away before the next save is still found),
+// and on Stop.
 // Callers Put an offset only once the outputs acknowledged every event
-// before it, so a saved offset never skips an unsent line.
+// before it (or a file's start offset when it is first opened), so a
+// saved offset never skips an unsent line.
 package registry
 
 import (
@@ -47,6 +50,15 @@ type Entry struct {
 	Updated time.Time `json:"updated"`
 }
 
+// change is what an operation did to the entries.
+type change int
+
+const (
+	unchanged change = iota
+	changed          // saved within SaveInterval
+	added            // a new key: saved at once
+)
+
 type file struct {
 	Version int     `json:"version"`
 	Entries []Entry `json:"entries"`
@@ -57,7 +69,7 @@ type file struct {
 type Registry struct {
 	path string
 	log  *slog.Logger
-	ops  chan func(map[Key]Entry) bool // reports whether it changed the map
+	ops  chan func(map[Key]Entry) change
 	stop chan chan error
 }
 
@@ -71,7 +83,7 @@ func Open(dir string, log *slog.Logger) (*Registry, error) {
 	r := &Registry{
 		path: filepath.Join(dir, FileName),
 		log:  log,
-		ops:  make(chan func(map[Key]Entry) bool),
+		ops:  make(chan func(map[Key]Entry) change),
 		stop: make(chan chan error),
 	}
 	entries := map[Key]Entry{}
@@ -103,7 +115,7 @@ func Open(dir string, log *slog.Logger) (*Registry, error) {
 func (r *Registry) own(entries map[Key]Entry) {
 	tick := time.NewTicker(SaveInterval)
 	defer tick.Stop()
-	dirty, saving := false, false
+	dirty, urgent, saving := false, false, false
 	var last time.Time
 	done := make(chan error, 1)
 	save := func() {
@@ -111,13 +123,17 @@ func (r *Registry) own(entries map[Key]Entry) {
 			return
 		}
 		snap := sorted(entries)
-		saving, dirty, last = true, false, time.Now()
+		saving, dirty, urgent, last = true, false, false, time.Now()
 		go func() { done <- r.write(snap) }()
 	}
 	for {
 		select {
 		case op := <-r.ops:
-			if op(entries) {
+			switch op(entries) {
+			case added:
+				dirty, urgent = true, true
+				save()
+			case changed:
 				dirty = true
 				if time.Since(last) >= SaveInterval {
 					save()
@@ -130,6 +146,8 @@ func (r *Registry) own(entries map[Key]Entry) {
 			if err != nil {
 				r.log.Error("save registry", "err", err)
 				dirty = true
+			} else if urgent {
+				save() // a new file was put during the save
 			}
 		case reply := <-r.stop:
 			if saving {
@@ -146,12 +164,25 @@ func (r *Registry) Put(e Entry) {
 	if e.Updated.IsZero() {
 		e.Updated = time.Now().UTC()
 	}
-	r.ops <- func(m map[Key]Entry) bool { m[e.Key] = e; return true }
+	r.ops <- func(m map[Key]Entry) change {
+		_, known := m[e.Key]
+		m[e.Key] = e
+		if known {
+			return changed
+		}
+		return added
+	}
 }
 
 // Forget drops a file that no longer exists.
 func (r *Registry) Forget(k Key) {
-	r.ops <- func(m map[Key]Entry) bool { _, ok := m[k]; delete(m, k); return ok }
+	r.ops <- func(m map[Key]Entry) change {
+		if _, ok := m[k]; !ok {
+			return unchanged
+		}
+		delete(m, k)
+		return changed
+	}
 }
 
 // Get returns the entry for k.
@@ -161,7 +192,7 @@ func (r *Registry) Get(k Key) (Entry, bool) {
 		ok bool
 	}
 	c := make(chan res, 1)
-	r.ops <- func(m map[Key]Entry) bool { e, ok := m[k]; c <- res{e, ok}; return false }
+	r.ops <- func(m map[Key]Entry) change { e, ok := m[k]; c <- res{e, ok}; return unchanged }
 	v := <-c
 	return v.e, v.ok
 }
@@ -169,7 +200,7 @@ func (r *Registry) Get(k Key) (Entry, bool) {
 // All returns every entry, ordered by path.
 func (r *Registry) All() []Entry {
 	c := make(chan []Entry, 1)
-	r.ops <- func(m map[Key]Entry) bool { c <- sorted(m); return false }
+	r.ops <- func(m map[Key]Entry) change { c <- sorted(m); return unchanged }
 	return <-c
 }
 

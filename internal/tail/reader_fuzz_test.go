@@ -50,7 +50,8 @@ func expectLines(data []byte, max int) []Line {
 
 // FuzzReader writes data to a real file in two parts, reading after
 // each, with a tiny buffer so lines straddle reads and overflow it, and
-// compares the lines and the committed offset with expectLines.
+// compares the lines, the committed offset and the fingerprint with
+// expectLines and the data.
 func FuzzReader(f *testing.F) {
 	f.Add([]byte("a\nbb\n\xffc\npartial"), uint16(3), uint8(4), uint8(8))
 	f.Add([]byte(strings.Repeat("é", 40)+"\nshort\n"), uint16(10), uint8(7), uint8(4))
@@ -99,6 +100,14 @@ func FuzzReader(f *testing.F) {
 		}
 		if wantCommit := int64(bytes.LastIndexByte(data, '\n') + 1); r.commit != wantCommit {
 			t.Fatalf("commit offset %d; want %d", r.commit, wantCommit)
+		}
+		// The fingerprint grew with the bytes read, and covers the offset.
+		wantFP := min(int64(len(data)), FingerprintBytes)
+		if r.fpLen != wantFP || r.fp != fnvAdd(fnvOffset, data[:wantFP]) {
+			t.Fatalf("fingerprint covers %d bytes (%x); want %d bytes (%x)", r.fpLen, r.fp, wantFP, fnvAdd(fnvOffset, data[:wantFP]))
+		}
+		if fp, err := r.hashPrefix(r.fpLen); err != nil || fp != r.fp {
+			t.Fatalf("fingerprint %x differs from the file's first %d bytes: %x, %v", r.fp, r.fpLen, fp, err)
 		}
 	})
 }

@@ -38,6 +38,9 @@ const (
 	chunkLines = 1024
 	chunkBytes = 256 << 10
 	readSize   = 64 << 10
+	// DefaultBudgetChunks is how many chunks, each with a read buffer, all
+	// files of a Budget may hold at once (about 5 MiB of lines).
+	DefaultBudgetChunks = 16
 )
 
 // Offsets is what the tailer needs from the registry. Implementations
@@ -45,7 +48,53 @@ const (
 type Offsets interface {
 	Get(registry.Key) (registry.Entry, bool)
 	All() []registry.Entry
+	// Put records a file when it is opened, at its start offset, so that
+	// a restart finds it even if it was rotated away meanwhile.
+	Put(registry.Entry)
 	Forget(registry.Key)
+}
+
+// Budget bounds the memory of all files sharing it: each chunk being
+// built or awaiting acknowledgement, with its file's read buffer, holds
+// one slot. A nil *Budget bounds nothing.
+type Budget struct{ slots chan struct{} }
+
+// NewBudget returns a budget of n chunks (DefaultBudgetChunks if n <= 0).
+func NewBudget(n int) *Budget {
+	if n <= 0 {
+		n = DefaultBudgetChunks
+	}
+	return &Budget{slots: make(chan struct{}, n)}
+}
+
+func (b *Budget) tryAcquire() bool {
+	if b == nil {
+		return true
+	}
+	select {
+	case b.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *Budget) acquire(ctx context.Context) bool {
+	if b == nil {
+		return true
+	}
+	select {
+	case b.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (b *Budget) release() {
+	if b != nil {
+		<-b.slots
+	}
 }
 
 // Config configures a Tailer. Zero values are defaults.
@@ -69,7 +118,10 @@ type Config struct {
 	// after its last growth, for writers that have not reopened yet.
 	CloseInactive time.Duration
 	Offsets       Offsets
-	Log           *slog.Logger
+	// Budget bounds the chunks in memory; share one between the Tailers of
+	// a process so that the bound is overall. Nil: a Budget of its own.
+	Budget *Budget
+	Log    *slog.Logger
 	// Metrics, if set, counts file errors; see NewMetrics.
 	Metrics *Metrics
 }
@@ -90,7 +142,8 @@ type Chunk struct {
 	// line: the offset to save once the chunk is acknowledged.
 	Entry    registry.Entry
 	progress *progress
-	data     []byte // backs the lines' text
+	data     []byte  // backs the lines' text
+	budget   *Budget // the slot this chunk holds
 }
 
 // Acknowledged records that every line of c was delivered, for the bytes
@@ -104,6 +157,10 @@ func (c *Chunk) Acknowledged() {
 		dataPool.Put(c.data[:0])
 	}
 	c.data, c.Lines = nil, nil
+	if c.budget != nil {
+		c.budget.release()
+		c.budget = nil
+	}
 }
 
 // dataPool recycles the text buffers of acknowledged chunks.
@@ -148,6 +205,9 @@ func New(cfg Config) (*Tailer, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Budget == nil {
+		cfg.Budget = NewBudget(0)
 	}
 	return &Tailer{
 		cfg:     cfg,
@@ -372,18 +432,38 @@ func (t *Tailer) open(path string, key registry.Key, initial bool) (*reader, err
 		return nil, err
 	}
 	start, how := int64(0), "new file, from its start"
-	if e, ok := t.cfg.Offsets.Get(key); ok && e.FingerprintLen <= r.fpLen && r.fpMatches(e.FingerprintLen, e.Fingerprint) {
+	e, known := t.cfg.Offsets.Get(key)
+	switch {
+	case known && !trusted(e):
+		how = "known file with a fingerprint shorter than its offset (older registry), from its start"
+	case known && e.FingerprintLen <= r.fpLen && r.fpMatches(e.FingerprintLen, e.Fingerprint):
 		start, how = e.Offset, "known file, from its registry offset"
 		if start > fi.Size() {
 			start, how = 0, "known file truncated while stopped, from its start"
 		}
-	} else if initial && t.cfg.StartAtEnd {
+	case initial && t.cfg.StartAtEnd:
 		start, how = fi.Size(), "new file, from its end (start_position => end)"
+	}
+	if start < r.fpLen {
+		// Reading from start extends the fingerprint with what it reads.
+		if err := r.fingerprint(start); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	r.offset, r.commit = start, start
 	r.progress.acked.Store(start)
+	// Known from now on: a restart finds it even if it is renamed meanwhile.
+	t.cfg.Offsets.Put(r.entry())
 	t.log.Info("following file", "path", path, "offset", start, "how", how, "dev", key.Dev, "ino", key.Ino)
 	return r, nil
+}
+
+// trusted reports whether e's fingerprint covers its offset (or the whole
+// fingerprint length). An entry that does not, saved by an older logship,
+// cannot tell a reused inode from its file: it is read from the start.
+func trusted(e registry.Entry) bool {
+	return e.FingerprintLen >= min(e.Offset, FingerprintBytes)
 }
 
 // resumeRotated finds, after a restart, files the registry knows that no
@@ -420,9 +500,19 @@ func (t *Tailer) resumeRotated(ctx context.Context, out chan<- Chunk) {
 			t.cfg.Offsets.Forget(e.Key)
 			continue
 		}
+		if !trusted(e) {
+			t.log.Warn("rotated file's fingerprint is shorter than its offset (older registry): reading it from its start", "path", path)
+			e.Offset = 0
+		}
 		if e.Offset >= fi.Size() {
 			f.Close()
 			continue
+		}
+		if e.Offset < r.fpLen {
+			if err := r.fingerprint(e.Offset); err != nil {
+				f.Close()
+				continue
+			}
 		}
 		r.offset, r.commit = e.Offset, e.Offset
 		r.progress.acked.Store(e.Offset)
@@ -477,10 +567,11 @@ func nlink(fi fs.FileInfo) uint64 {
 
 // Metrics are the tailer's Prometheus metrics.
 type Metrics struct {
-	fileErrors *prometheus.CounterVec
-	behind     *prometheus.Desc
-	tailers    []*Tailer
-	mu         sync.Mutex
+	fileErrors   *prometheus.CounterVec
+	partialLines prometheus.Counter
+	behind       *prometheus.Desc
+	tailers      []*Tailer
+	mu           sync.Mutex
 }
 
 // NewMetrics returns metrics to register once and share by all tailers.
@@ -490,6 +581,10 @@ func NewMetrics() *Metrics {
 			Name: "logship_file_errors_total",
 			Help: "Files that could not be found, stated or opened, by reason; each is retried.",
 		}, []string{"reason"}),
+		partialLines: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "logship_partial_lines_total",
+			Help: "Last lines without a newline sent when their rotated or deleted file was closed.",
+		}),
 		behind: prometheus.NewDesc("logship_file_bytes_behind",
 			"Bytes of a followed file not yet acknowledged by the outputs.", []string{"path"}, nil),
 	}
@@ -508,15 +603,23 @@ func (m *Metrics) fileError(reason string) {
 	}
 }
 
+func (m *Metrics) partialLine() {
+	if m != nil {
+		m.partialLines.Inc()
+	}
+}
+
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.fileErrors.Describe(ch)
+	m.partialLines.Describe(ch)
 	ch <- m.behind
 }
 
 // Collect implements prometheus.Collector.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.fileErrors.Collect(ch)
+	m.partialLines.Collect(ch)
 	m.mu.Lock()
 	tailers := append([]*Tailer(nil), m.tailers...)
 	m.mu.Unlock()

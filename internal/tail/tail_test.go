@@ -29,6 +29,9 @@ type harness struct {
 
 	mu    sync.Mutex
 	lines []got
+	// hold keeps chunks unacknowledged: nothing reaches the registry but
+	// what the tailer puts itself.
+	hold bool
 }
 
 type got struct {
@@ -82,9 +85,12 @@ func (h *harness) start() {
 				for _, l := range c.Lines {
 					h.lines = append(h.lines, got{c.Path, strings.Clone(l.Text), l.Truncated})
 				}
+				hold := h.hold
 				h.mu.Unlock()
-				reg.Put(c.Entry)
-				c.Acknowledged()
+				if !hold {
+					reg.Put(c.Entry)
+					c.Acknowledged()
+				}
 			case <-done:
 				return
 			}
@@ -149,6 +155,39 @@ func (h *harness) waitFor(want ...string) {
 			h.t.Fatalf("after 10s received %d lines %q; want %d lines %q", len(got), got, len(want), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitLog waits until the tailer logged s.
+func (h *harness) waitLog(s string) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(h.logs.String(), s) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("after 10s the log does not contain %q: %s", s, h.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitForSet waits until want were received, each exactly once, in any
+// order across files.
+func (h *harness) waitForSet(want ...string) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(h.texts()) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond) // catch extra lines
+	got := h.texts()
+	joined := "\n" + strings.Join(got, "\n") + "\n"
+	for _, w := range want {
+		if strings.Count(joined, "\n"+w+"\n") != 1 {
+			h.t.Errorf("received %q; want %q exactly once", got, w)
+		}
+	}
+	if len(got) != len(want) {
+		h.t.Errorf("received %d lines %q; want %d", len(got), got, len(want))
 	}
 }
 
@@ -253,7 +292,7 @@ func TestCopytruncateIsReadAgainFromZero(t *testing.T) {
 	if err := os.Truncate(h.path("app.log"), 0); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the poller sees the shrink
+	h.waitLog("copytruncate") // seen before the file grows again
 	h.appendTo("app.log", join(lines("after", 0, 2)))
 	h.waitFor(append(lines("before", 0, 5), lines("after", 0, 2)...)...)
 	if !strings.Contains(h.logs.String(), "copytruncate") {
@@ -353,7 +392,7 @@ func TestVanishingAndReappearingFiles(t *testing.T) {
 	if err := os.Remove(h.path("app.log")); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(600 * time.Millisecond) // past CloseInactive: closed and forgotten
+	h.waitLog("closing file") // past CloseInactive: closed and forgotten
 	h.appendTo("app.log", "two\n")
 	h.waitFor("one", "two")
 }
@@ -387,7 +426,7 @@ func TestStartPositionEndSkipsOnlyFilesPresentAtStartup(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.StartAtEnd = true })
 	h.appendTo("old.log", "before start\n")
 	h.start()
-	time.Sleep(200 * time.Millisecond)
+	h.waitLog(`"how":"new file, from its end`) // opened before the append
 	h.appendTo("old.log", "appended\n")
 	h.waitFor("appended")
 	h.appendTo("new.log", "new file line\n")
@@ -405,4 +444,5 @@ type noOffsets struct{}
 
 func (noOffsets) Get(registry.Key) (registry.Entry, bool) { return registry.Entry{}, false }
 func (noOffsets) All() []registry.Entry                   { return nil }
+func (noOffsets) Put(registry.Entry)                      {}
 func (noOffsets) Forget(registry.Key)                     {}

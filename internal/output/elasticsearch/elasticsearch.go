@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/appstack/appstack/internal/event"
 )
 
@@ -37,8 +39,11 @@ type Config struct {
 	RetryInitial, RetryMax time.Duration
 	// DeadLetterPath is the NDJSON file for rejected documents.
 	DeadLetterPath string
-	Client         *http.Client
-	Log            *slog.Logger
+	// Retries, if set, counts documents retried alone after a 429, a 5xx
+	// or an item answer without a status.
+	Retries prometheus.Counter
+	Client  *http.Client
+	Log     *slog.Logger
 }
 
 // Output writes to Elasticsearch. It is not safe for concurrent use.
@@ -93,8 +98,7 @@ func New(cfg Config) (*Output, error) {
 
 // bulkResponse is the part of a _bulk answer the output reads.
 type bulkResponse struct {
-	Errors bool                         `json:"errors"`
-	Items  []map[string]json.RawMessage `json:"items"`
+	Items []map[string]json.RawMessage `json:"items"`
 }
 
 type itemResult struct {
@@ -105,8 +109,8 @@ type itemResult struct {
 // Write implements pipeline.Output. It returns nil once every event is
 // indexed or dead-lettered. A request that fails as a whole (network,
 // non-200 answer, unreadable reply) is an error and the pipeline retries
-// the batch; items answered 429 or 5xx are retried here, alone, with
-// backoff, until they succeed or ctx is done.
+// the batch; items answered 429 or 5xx, or without a status, are retried
+// here, alone, with backoff, until they succeed or ctx is done.
 func (o *Output) Write(ctx context.Context, events []event.Event) error {
 	for start := 0; start < len(events); start += o.cfg.FlushSize {
 		if err := o.writeBulk(ctx, events[start:min(start+o.cfg.FlushSize, len(events))]); err != nil {
@@ -147,6 +151,10 @@ func (o *Output) writeBulk(ctx context.Context, events []event.Event) error {
 				}
 			}
 			switch {
+			case len(item) != 1 || res.Status == 0:
+				// No status says nothing was stored: retry, never count it done.
+				o.cfg.Log.Warn("elasticsearch answered an item without a status, retrying it", "item", n)
+				retry = append(retry, pending[n])
 			case res.Status >= 200 && res.Status < 300:
 			case res.Status == http.StatusTooManyRequests || res.Status >= 500:
 				retry = append(retry, pending[n])
@@ -167,6 +175,9 @@ func (o *Output) writeBulk(ctx context.Context, events []event.Event) error {
 		}
 		backoff = min(2*backoff, o.cfg.RetryMax)
 		pending = retry
+		if o.cfg.Retries != nil {
+			o.cfg.Retries.Add(float64(len(retry)))
+		}
 	}
 }
 

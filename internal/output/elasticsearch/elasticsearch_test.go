@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/appstack/appstack/internal/event"
 	"github.com/appstack/appstack/internal/output/outputtest"
 	"github.com/appstack/appstack/internal/pipeline"
@@ -53,7 +56,7 @@ func events(msgs ...string) []event.Event {
 	d := &event.Decoration{Type: "syslog"}
 	out := make([]event.Event, len(msgs))
 	for i, m := range msgs {
-		out[i] = d.New(m, "/p", ts)
+		out[i] = outputtest.Event(d, m, "/p", ts)
 	}
 	return out
 }
@@ -94,6 +97,47 @@ func TestRetriesOnlyTheItemsAnswered429Or5xx(t *testing.T) {
 	}
 	if want := "ok1 ok2 broken busy"; strings.Join(got, " ") != want {
 		t.Errorf("indexed %v; want each document once: %s", got, want)
+	}
+}
+
+// TestItemsWithoutAStatusAreRetriedAndCounted: an item answer without a
+// status is not a success (nor a rejection): the document is retried, and
+// every document retried shows in the retries counter.
+func TestItemsWithoutAStatusAreRetriedAndCounted(t *testing.T) {
+	t.Parallel()
+	f, srv := newFakeES(t)
+	f.status = func(doc map[string]any, seen int) int {
+		switch {
+		case doc["message"] == "lost" && seen < 3:
+			return -1
+		case doc["message"] == "busy" && seen < 2:
+			return 429
+		}
+		return 0
+	}
+	retries := prometheus.NewCounter(prometheus.CounterOpts{Name: "retries"})
+	o, dead := newOutput(t, srv, func(c *Config) { c.Retries = retries })
+	defer o.Close()
+	if err := o.Write(context.Background(), events("ok", "lost", "busy")); err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	var got []string
+	for _, d := range f.indexed() {
+		got = append(got, d.Doc["message"].(string))
+	}
+	if want := "ok busy lost"; strings.Join(got, " ") != want {
+		t.Errorf("indexed %v; want each document once: %s", got, want)
+	}
+	// Round 1 retries lost and busy, round 2 lost: 3 document retries.
+	var m dto.Metric
+	if err := retries.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.GetCounter().GetValue(); n != 3 {
+		t.Errorf("retries counter = %v; want 3", n)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("dead-letter file exists (%v); want none: nothing was rejected", err)
 	}
 }
 
@@ -209,7 +253,7 @@ func TestFakeRejectsProtocolViolations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeES{t: t, seen: map[string]int{}}
+			f := &fakeES{seen: map[string]int{}}
 			srv := httptest.NewServer(f)
 			defer srv.Close()
 			resp, err := http.Post(srv.URL+"/_bulk", tt.ct, strings.NewReader(tt.body))

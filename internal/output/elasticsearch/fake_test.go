@@ -14,15 +14,15 @@ import (
 // fakeES is an Elasticsearch _bulk endpoint that checks the protocol
 // strictly and answers with per-item statuses chosen by the test.
 type fakeES struct {
-	t        testing.TB
 	user     string // required basic auth, if set
 	password string
 
 	mu       sync.Mutex
 	docs     []indexed // accepted documents, in order
 	requests int
-	// status decides an item's status (0 means 201) from its source and
-	// how many times that document was seen.
+	// status decides an item's status (0 means 201, -1 an item without a
+	// status, as a broken proxy answers) from its source and how many
+	// times that document was seen.
 	status func(doc map[string]any, seen int) int
 	// down answers whole requests with 503 while set.
 	down bool
@@ -37,7 +37,7 @@ type indexed struct {
 }
 
 func newFakeES(t testing.TB) (*fakeES, *httptest.Server) {
-	f := &fakeES{t: t, seen: map[string]int{}}
+	f := &fakeES{seen: map[string]int{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(func() {
 		srv.Close()
@@ -140,7 +140,10 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		res := map[string]any{"_index": it.index, "status": status}
-		if status >= 300 {
+		if status < 0 {
+			resp["errors"] = true
+			delete(res, "status")
+		} else if status >= 300 {
 			resp["errors"] = true
 			res["error"] = map[string]any{"type": "mapper_parsing_exception", "reason": "failed to parse " + key}
 		} else {

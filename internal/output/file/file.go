@@ -5,6 +5,7 @@ package file
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +15,11 @@ import (
 	"github.com/appstack/appstack/internal/event"
 )
 
-const maxKeep = 4 << 20
+const (
+	maxKeep = 4 << 20
+	// maxTorn bounds the tail taken for a record of ours torn by a kill.
+	maxTorn = 16 << 20
+)
 
 // Output appends encoded events to a file, one write per batch. If the
 // file is renamed or deleted (rotated), the next batch reopens the path.
@@ -24,6 +29,12 @@ type Output struct {
 	f     *os.File
 	ino   uint64
 	buf   []byte
+	// opened is set after the first open: only then can the file hold a
+	// record torn by this output's previous process.
+	opened bool
+	// newline is written before the next batch: the file ended inside a
+	// line that is not ours to cut.
+	newline bool
 }
 
 // New returns an output appending to path, created 0644 with its parent
@@ -41,7 +52,11 @@ func (o *Output) Write(_ context.Context, events []event.Event) error {
 	if err := o.open(); err != nil {
 		return err
 	}
-	o.buf = event.AppendAll(o.buf[:0], o.codec, events)
+	o.buf = o.buf[:0]
+	if o.newline {
+		o.buf = append(o.buf, '\n')
+	}
+	o.buf = event.AppendAll(o.buf, o.codec, events)
 	_, err := o.f.Write(o.buf)
 	if cap(o.buf) > maxKeep {
 		o.buf = nil
@@ -52,6 +67,7 @@ func (o *Output) Write(_ context.Context, events []event.Event) error {
 		o.f = nil
 		return fmt.Errorf("write %s: %w", o.path, err)
 	}
+	o.newline = false
 	return nil
 }
 
@@ -77,26 +93,60 @@ func (o *Output) open() error {
 		f.Close()
 		return fmt.Errorf("open %s: %w", o.path, err)
 	}
-	if err := dropTornTail(f, fi.Size()); err != nil {
+	first := !o.opened
+	o.opened = true
+	newline, err := o.endTornTail(f, fi.Size(), first)
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("open %s: %w", o.path, err)
 	}
-	o.f, o.ino = f, inode(fi)
+	o.f, o.ino, o.newline = f, inode(fi), newline
 	return nil
 }
 
-// dropTornTail truncates an incomplete last record: a process killed in
-// the middle of a write (SIGKILL can cut a write short) leaves one, and
-// its events were not acknowledged, so they will be written again.
-func dropTornTail(f *os.File, size int64) error {
+// endTornTail deals with a file that ends inside a line. A process killed
+// in the middle of a write (SIGKILL can cut a write short) leaves a torn
+// record whose events were not acknowledged and will be written again:
+// it is cut, but only if it can be ours: at this output's first open,
+// with the json_lines codec, a tail after the last newline that starts a
+// JSON object and is not one. Anything else is kept (a complete line is
+// never cut) and reported back, so that the next batch starts with a
+// newline and its records stay whole lines. Without line-ended records
+// (codec json) the file is left alone.
+func (o *Output) endTornTail(f *os.File, size int64, first bool) (newline bool, err error) {
+	var probe event.Event
+	if size == 0 || !bytes.HasSuffix(o.codec.Append(nil, &probe), []byte("\n")) {
+		return false, nil
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, size-1); err != nil {
+		return false, err
+	}
+	if last[0] == '\n' {
+		return false, nil
+	}
+	jl, ok := o.codec.(event.JSON)
+	if !first || !ok || jl.Delimiter != "\n" {
+		return true, nil
+	}
+	tail, start, err := lastLine(f, size)
+	if err != nil || tail == nil || !bytes.HasPrefix(tail, []byte("{")) || json.Valid(tail) {
+		return err == nil, err
+	}
+	return false, f.Truncate(start)
+}
+
+// lastLine returns the bytes after the last newline and where they start;
+// nil if they are longer than maxTorn.
+func lastLine(f *os.File, size int64) ([]byte, int64, error) {
 	const step = 64 << 10
 	buf := make([]byte, step)
 	end := size
-	for end > 0 {
+	for end > 0 && size-end < maxTorn {
 		start := max(0, end-step)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
 			end = start + int64(i) + 1
@@ -104,10 +154,14 @@ func dropTornTail(f *os.File, size int64) error {
 		}
 		end = start
 	}
-	if end == size {
-		return nil
+	if size-end >= maxTorn {
+		return nil, 0, nil
 	}
-	return f.Truncate(end)
+	tail := make([]byte, size-end)
+	if _, err := f.ReadAt(tail, end); err != nil {
+		return nil, 0, err
+	}
+	return tail, end, nil
 }
 
 func inode(fi os.FileInfo) uint64 {

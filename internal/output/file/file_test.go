@@ -34,7 +34,7 @@ func TestReopensARotatedFile(t *testing.T) {
 	d := &event.Decoration{}
 	write := func(msg string) {
 		t.Helper()
-		if err := o.Write(context.Background(), []event.Event{d.New(msg, "/p", time.Unix(0, 0))}); err != nil {
+		if err := o.Write(context.Background(), []event.Event{outputtest.Event(d, msg, "/p", time.Unix(0, 0))}); err != nil {
 			t.Fatalf("Write(%q) = %v", msg, err)
 		}
 	}
@@ -60,23 +60,66 @@ func TestUnwritablePathIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := New(filepath.Join(blocker, "out.log"), event.JSON{})
-	if err := o.Write(context.Background(), []event.Event{(&event.Decoration{}).New("m", "/p", time.Unix(0, 0))}); err == nil {
+	if err := o.Write(context.Background(), []event.Event{outputtest.Event(&event.Decoration{}, "m", "/p", time.Unix(0, 0))}); err == nil {
 		t.Error("Write under a regular file = nil; want an error")
 	}
 }
 
-func TestATornLastRecordIsDroppedOnOpen(t *testing.T) {
+// TestOnlyATornRecordOfOursIsCut opens files that end inside a line:
+// only a torn json_lines record at the output's first open is cut; any
+// other tail is kept whole, and the new records start on a line of their
+// own.
+func TestOnlyATornRecordOfOursIsCut(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "out.log")
-	if err := os.WriteFile(path, []byte("whole 1\nwhole 2\ntorn rec"), 0o644); err != nil {
-		t.Fatal(err)
+	jsonLines := event.JSON{Delimiter: "\n"}
+	next := `{"message":"next"}`
+	tests := []struct {
+		name     string
+		codec    event.Codec
+		existing string
+		reopen   bool // the tail appears at a reopen after rotation, not at the first open
+		want     string
+	}{
+		{"a torn json_lines record", jsonLines, "{\"message\":\"a\"}\n{\"message\":\"to", false,
+			"{\"message\":\"a\"}\n" + next + "\n"},
+		{"a file of one torn record", jsonLines, "{\"message\":\"to", false, next + "\n"},
+		{"whole lines", jsonLines, "{\"message\":\"a\"}\n", false, "{\"message\":\"a\"}\n" + next + "\n"},
+		{"a complete JSON object without a newline", jsonLines, "{\"a\":1}\n{\"b\":2}", false,
+			"{\"a\":1}\n{\"b\":2}\n" + next + "\n"},
+		{"someone else's text", jsonLines, "plain 1\nplain tail", false, "plain 1\nplain tail\n" + next + "\n"},
+		{"a torn record appearing after a rotation", jsonLines, "{\"message\":\"to", true,
+			"{\"message\":\"to\n" + next + "\n"},
+		{"the line codec", event.Line{Format: "%{message}"}, "whole 1\ntorn rec", false, "whole 1\ntorn rec\nnext\n"},
+		{"the json codec, without newlines", event.JSON{}, "{\"a\":1}{\"b\":", false, "{\"a\":1}{\"b\":" + next},
 	}
-	o := New(path, event.Line{Format: "%{message}"})
-	if err := o.Write(context.Background(), []event.Event{(&event.Decoration{}).New("next", "/p", time.Unix(0, 0))}); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "out.log")
+			o := New(path, tt.codec)
+			defer o.Close()
+			if tt.reopen {
+				write(t, o, "before")
+				if err := os.Rename(path, path+".1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(path, []byte(tt.existing), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			write(t, o, "next")
+			if b, _ := os.ReadFile(path); string(b) != tt.want {
+				t.Errorf("file holds %q; want %q", b, tt.want)
+			}
+		})
 	}
-	o.Close()
-	if b, _ := os.ReadFile(path); string(b) != "whole 1\nwhole 2\nnext\n" {
-		t.Errorf("file holds %q; want the torn record dropped", b)
+}
+
+func write(tb testing.TB, o *Output, msg string) {
+	tb.Helper()
+	var e event.Event
+	e.Set("message", event.String(msg))
+	if err := o.Write(context.Background(), []event.Event{e}); err != nil {
+		tb.Fatalf("Write(%q) = %v", msg, err)
 	}
 }

@@ -118,6 +118,13 @@ func closeOK(t testing.TB, out pipeline.Output) {
 
 var deco = &event.Decoration{Type: "syslog", Host: "h", Tags: []string{"t"}}
 
+// Event returns the event d builds for message read from path at ts.
+func Event(d *event.Decoration, message, path string, ts time.Time) event.Event {
+	var e event.Event
+	d.Build(&e, message, path, ts)
+	return e
+}
+
 func batch(from, n int) []event.Event {
 	ts := time.Date(2017, 7, 19, 15, 34, 57, 884_000_000, time.UTC)
 	events := make([]event.Event, n)

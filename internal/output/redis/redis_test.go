@@ -54,7 +54,7 @@ func TestEventRoundTripsThroughLogstashsRedisInput(t *testing.T) {
 	d := &event.Decoration{Type: "syslog", Host: "web1", Tags: []string{"a", "b"},
 		AddField: []event.AddField{{Key: "env", Values: []string{"prod"}}}}
 	msg := "GET / \"quoted\" \\ tab\t ünïcødé \x01"
-	if err := o.Write(context.Background(), []event.Event{d.New(msg, "/var/log/nodeapp/nodeapp.log", ts)}); err != nil {
+	if err := o.Write(context.Background(), []event.Event{outputtest.Event(d, msg, "/var/log/nodeapp/nodeapp.log", ts)}); err != nil {
 		t.Fatalf("Write = %v", err)
 	}
 	c := srv.Client(nil)
@@ -92,7 +92,7 @@ func TestPublishesToAChannel(t *testing.T) {
 	}
 	defer o.Close()
 	d := &event.Decoration{}
-	if err := o.Write(context.Background(), []event.Event{d.New("one", "/p", time.Now()), d.New("two", "/p", time.Now())}); err != nil {
+	if err := o.Write(context.Background(), []event.Event{outputtest.Event(d, "one", "/p", time.Now()), outputtest.Event(d, "two", "/p", time.Now())}); err != nil {
 		t.Fatalf("Write = %v", err)
 	}
 	for _, want := range []string{"one", "two"} {
@@ -115,7 +115,7 @@ func TestFailsWhileDownAndDeliversWhenBack(t *testing.T) {
 	}
 	defer o.Close()
 	d := &event.Decoration{}
-	batch := []event.Event{d.New("m", "/p", time.Now())}
+	batch := []event.Event{outputtest.Event(d, "m", "/p", time.Now())}
 	srv.Kill()
 	if err := o.Write(context.Background(), batch); err == nil {
 		t.Fatal("Write with redis down = nil; want an error")
@@ -137,7 +137,7 @@ func TestWrongPasswordIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	err = o.Write(context.Background(), []event.Event{(&event.Decoration{}).New("m", "/p", time.Now())})
+	err = o.Write(context.Background(), []event.Event{outputtest.Event(&event.Decoration{}, "m", "/p", time.Now())})
 	if err == nil || !strings.Contains(strings.ToUpper(err.Error()), "WRONGPASS") {
 		t.Errorf("Write with a wrong password = %v; want WRONGPASS", err)
 	}

@@ -29,7 +29,7 @@ func (failing) Write([]byte) (int, error) { return 0, errors.New("broken pipe") 
 func TestWriteErrorsAreReturned(t *testing.T) {
 	t.Parallel()
 	o := New(failing{}, event.Rubydebug{})
-	e := (&event.Decoration{}).New("m", "/p", time.Unix(0, 0))
+	e := outputtest.Event(&event.Decoration{}, "m", "/p", time.Unix(0, 0))
 	err := o.Write(context.Background(), []event.Event{e})
 	if err == nil || !strings.Contains(err.Error(), "broken pipe") {
 		t.Errorf("Write to a broken stream = %v; want the write error", err)
