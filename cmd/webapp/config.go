@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sessionredis "github.com/appstack/appstack/internal/session/redis"
 )
 
 // config is everything webapp reads from its environment.
@@ -42,7 +44,7 @@ const (
 	defaultRedisTimeout    = 250 * time.Millisecond
 	defaultSentinelBudget  = 8 * time.Second
 	defaultWaitTimeout     = 250 * time.Millisecond
-	defaultShutdownTimeout = 10 * time.Second
+	defaultShutdownTimeout = 20 * time.Second
 	maxRedisTimeout        = time.Second
 )
 
@@ -144,7 +146,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.WaitReplicas > 0 && c.WaitTimeout+c.RedisTimeout > maxRedisTimeout {
 		fail(fmt.Errorf("SESSION_WAIT_TIMEOUT %s + REDIS_TIMEOUT %s: one session write must stay under %s", c.WaitTimeout, c.RedisTimeout, maxRedisTimeout))
 	}
+	if d := c.sessionAttempts(); len(c.Sentinels) == 0 && d >= maxRedisTimeout {
+		fail(fmt.Errorf("REDIS_TIMEOUT %s twice (load, save) + SESSION_WAIT_TIMEOUT %s + %s queueing = %s: in direct mode one request's session load and save must stay under %s",
+			c.RedisTimeout, c.waitTimeout(), 2*sessionredis.QueueGrace, d, maxRedisTimeout))
+	}
 	return c, errors.Join(errs...)
+}
+
+// sessionAttempts bounds one attempt at loading a session plus one at
+// saving it: what a request spends on Redis in direct mode, where there is
+// no retry budget by default.
+func (c config) sessionAttempts() time.Duration {
+	return 2*(c.RedisTimeout+sessionredis.QueueGrace) + c.waitTimeout()
+}
+
+// waitTimeout is how long a session write may block in WAIT.
+func (c config) waitTimeout() time.Duration {
+	if c.WaitReplicas == 0 {
+		return 0
+	}
+	return c.WaitTimeout
 }
 
 // secretValue reads NAME or NAME_FILE (a path, as Docker secrets are

@@ -23,7 +23,7 @@ func TestLoadConfig(t *testing.T) {
 	defaults := config{
 		HTTPPort: "3000", LogFile: "/var/log/nodeapp/nodeapp.log", Secrets: []string{"s"},
 		RedisAddr: "redis_primary:6379", RedisTimeout: 250 * time.Millisecond,
-		WaitReplicas: 1, WaitTimeout: 250 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
+		WaitReplicas: 1, WaitTimeout: 250 * time.Millisecond, ShutdownTimeout: 20 * time.Second,
 	}
 	tests := []struct {
 		name    string
@@ -45,9 +45,9 @@ func TestLoadConfig(t *testing.T) {
 			want: func(c *config) {
 				c.Sentinels, c.MasterName, c.SentinelUser, c.SentinelPass, c.RetryBudget = []string{"s1:26379", "s2:26379"}, "m", "u", "p@ss", 8*time.Second
 			}},
-		{name: "tuning", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "0", "SESSION_WAIT_TIMEOUT": "100ms", "REDIS_TIMEOUT": "900ms", "SESSION_RETRY_BUDGET": "3s", "SHUTDOWN_TIMEOUT": "1s"},
+		{name: "tuning", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "0", "SESSION_WAIT_TIMEOUT": "100ms", "REDIS_TIMEOUT": "400ms", "SESSION_RETRY_BUDGET": "3s", "SHUTDOWN_TIMEOUT": "1s"},
 			want: func(c *config) {
-				c.WaitReplicas, c.WaitTimeout, c.RedisTimeout, c.RetryBudget, c.ShutdownTimeout = 0, 100*time.Millisecond, 900*time.Millisecond, 3*time.Second, time.Second
+				c.WaitReplicas, c.WaitTimeout, c.RedisTimeout, c.RetryBudget, c.ShutdownTimeout = 0, 100*time.Millisecond, 400*time.Millisecond, 3*time.Second, time.Second
 			}},
 
 		{name: "no secret", env: map[string]string{}, wantErr: "SESSION_SECRET or SESSION_SECRET_FILE is required"},
@@ -83,6 +83,40 @@ func TestLoadConfig(t *testing.T) {
 			tt.want(&want)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("loadConfig(%v) mismatch (-want +got):\n%s", tt.env, diff)
+			}
+		})
+	}
+}
+
+// TestDirectModeBoundsARequestUnderASecond: in direct mode a request's
+// session load and save, one attempt each (2×REDIS_TIMEOUT, the WAIT
+// timeout and the store's queueing grace), must stay under 1 s.
+func TestDirectModeBoundsARequestUnderASecond(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr bool
+	}{
+		{"the defaults: 2×(250+50) + 250 = 850 ms", nil, false},
+		{"a longer attempt with WAIT off: 2×(400+50) = 900 ms", map[string]string{"REDIS_TIMEOUT": "400ms", "SESSION_WAIT_REPLICAS": "0"}, false},
+		{"exactly a second is not under it: 2×(300+50) + 300", map[string]string{"REDIS_TIMEOUT": "300ms", "SESSION_WAIT_TIMEOUT": "300ms"}, true},
+		{"a longer attempt with WAIT: 2×(450+50) + 250 = 1250 ms", map[string]string{"REDIS_TIMEOUT": "450ms"}, true},
+		{"a long attempt alone: 2×(500+50) = 1100 ms", map[string]string{"REDIS_TIMEOUT": "500ms", "SESSION_WAIT_REPLICAS": "0"}, true},
+		{"Sentinel mode retries for its budget anyway", map[string]string{"REDIS_TIMEOUT": "450ms", "REDIS_SENTINELS": "s1:26379", "REDIS_MASTER_NAME": "m"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"SESSION_SECRET": "s"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			_, err := loadConfig(func(k string) string { return env[k] })
+			switch {
+			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), "in direct mode one request's session load and save must stay under 1s")):
+				t.Errorf("loadConfig(%v) error = %v; want one saying the request's Redis time must stay under 1s", env, err)
+			case !tt.wantErr && err != nil:
+				t.Errorf("loadConfig(%v): %v", env, err)
 			}
 		})
 	}

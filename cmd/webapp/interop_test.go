@@ -236,7 +236,7 @@ func checkCookie(t *testing.T, r rawResponse) {
 	}
 	m := expiresRe.FindString(sc)
 	exp, err := http.ParseTime(strings.TrimPrefix(m, "Expires="))
-	if want := time.Now().Add(session.DefaultMaxAge); err != nil || exp.Sub(want).Abs() > 10*time.Second {
+	if want := time.Now().Add(session.MaxAge); err != nil || exp.Sub(want).Abs() > 10*time.Second {
 		t.Errorf("Set-Cookie %q: Expires %v; want about %v", sc, exp, want)
 	}
 }

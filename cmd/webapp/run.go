@@ -47,17 +47,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	signer, err := session.NewSigner(cfg.Secrets...)
 	if err != nil {
-		return err
+		return fmt.Errorf("session secrets: %w", err)
 	}
 	logFile, err := accesslog.Open(cfg.LogFile, func(err error) {
 		log.Error("access log", "err", err)
 	})
 	if err != nil {
-		return fmt.Errorf("access log %s: %w", cfg.LogFile, err)
+		return fmt.Errorf("access log: %w", err)
 	}
 	defer func() {
 		if err := logFile.Close(); err != nil {
 			log.Error("close access log", "err", err)
+		}
+		if lines, bytes := logFile.Dropped(); lines > 0 {
+			log.Warn("access log lines dropped", "lines", lines, "bytes", bytes)
 		}
 	}()
 
@@ -80,6 +83,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		redisconn.NewPoolCollector(rdb),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "webapp_access_log_dropped_lines_total",
+			Help: "Access log lines lost: the oldest beyond what a failing log file may buffer, or written after it closed.",
+		}, func() float64 { lines, _ := logFile.Dropped(); return float64(lines) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "webapp_access_log_dropped_bytes_total",
+			Help: "Bytes of the access log lines lost.",
+		}, func() float64 { _, bytes := logFile.Dropped(); return float64(bytes) }),
 	)
 	store := sessionredis.New(rdb, sessionredis.Options{
 		WaitReplicas:   cfg.WaitReplicas,
@@ -141,27 +152,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// A second SIGTERM or SIGINT cuts the drain short.
+	force := make(chan os.Signal, 1)
+	signal.Notify(force, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(force)
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	deadline := time.Now().Add(cfg.ShutdownTimeout)
+	// Retries end in time for a request's last load and save attempts,
+	// and its answer, so that a dead Redis cannot hold it past the deadline.
+	store.RetryUntil(deadline.Add(-cfg.sessionAttempts() - time.Second))
 	// A fresh context: ctx is already cancelled, and would drain nothing.
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	sctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown: in-flight requests cut off", "err", err)
+	drained := make(chan error, 1)
+	go func() { drained <- srv.Shutdown(sctx) }()
+	select {
+	case err := <-drained:
+		if err != nil {
+			log.Warn("shutdown: in-flight requests cut off", "err", err)
+			_ = srv.Close()
+		}
+	case sig := <-force:
+		log.Warn("second signal: exiting without draining", "signal", sig.String())
 		_ = srv.Close()
+		// Write out what is logged before the deferred closes, which wait
+		// for the store's pipelines.
+		if err := logFile.Close(); err != nil {
+			log.Error("close access log", "err", err)
+		}
+		return fmt.Errorf("second signal (%s) during shutdown: in-flight requests cut off", sig)
 	}
 	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// waitTimeout is how long a session write may block in WAIT.
-func (c config) waitTimeout() time.Duration {
-	if c.WaitReplicas == 0 {
-		return 0
-	}
-	return c.WaitTimeout
 }
 
 func (c config) describeRedis() string {

@@ -160,6 +160,7 @@ func TestAFullBufferIsWrittenAtOnce(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "a.log")
 	f := openLog(t, path)
+	f.flushDelay = time.Hour // only a full buffer can write it out now
 	line := []byte(strings.Repeat("x", 999) + "\n")
 	for range DefaultBufferSize/len(line) + 1 {
 		f.Write(line)
@@ -241,31 +242,117 @@ func TestCloseFlushes(t *testing.T) {
 	}
 }
 
-// TestAFailingFileKeepsLines writes to a full device: the error surfaces,
-// and the buffered lines are kept (up to a bound) for the next flush.
-func TestAFailingFileKeepsLines(t *testing.T) {
-	t.Parallel()
-	if _, err := os.Stat("/dev/full"); err != nil {
+// failingFile is a File on /dev/full, where every write fails.
+func failingFile(t *testing.T, size int, onError func(error)) *File {
+	t.Helper()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
 		t.Fatalf("/dev/full is needed: %v", err)
 	}
-	f := &File{path: "/dev/full", size: 16, flushDelay: time.Hour}
-	var err error
-	f.f, err = os.OpenFile("/dev/full", os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.f.Close()
-	if _, err := f.Write([]byte("a line longer than the buffer\n")); err == nil {
+	f := &File{path: "/dev/full", size: size, flushDelay: time.Hour, retryDelay: time.Hour, onError: onError, f: full}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestAFailingFileKeepsLines writes to a full device: the error surfaces,
+// and the buffered lines are kept (up to a bound) for the next flush; the
+// ones beyond it are counted as dropped.
+func TestAFailingFileKeepsLines(t *testing.T) {
+	t.Parallel()
+	var reported []error
+	f := failingFile(t, 16, func(err error) { reported = append(reported, err) })
+	first := []byte("a line longer than the buffer\n")
+	if _, err := f.Write(first); err == nil {
 		t.Fatal("Write to a full device succeeded")
 	}
 	if !bytes.Contains(f.buf, []byte("a line longer")) {
 		t.Errorf("buffer after a failed flush = %q; want the line kept", f.buf)
 	}
 	big := []byte(strings.Repeat("x", 4095) + "\n")
-	for range 2 * maxBuffered / len(big) {
+	n := 2 * maxBuffered / len(big)
+	for range n {
 		f.Write(big)
 	}
 	if len(f.buf) > maxBuffered+len(big) {
 		t.Errorf("buffer grew to %d bytes on a failing file; want at most about %d", len(f.buf), maxBuffered)
+	}
+	// Nothing was written: every line is either still buffered or dropped.
+	lines, dropped := f.Dropped()
+	buffered := bytes.Count(f.buf, []byte("\n"))
+	if int(lines)+buffered != n+1 || int(dropped)+len(f.buf) != len(first)+n*len(big) {
+		t.Errorf("Dropped() = %d lines, %d bytes with %d lines (%d bytes) buffered; want them to add up to the %d lines (%d bytes) written",
+			lines, dropped, buffered, len(f.buf), n+1, len(first)+n*len(big))
+	}
+	if lines == 0 {
+		t.Error("Dropped() = 0 lines after writing twice the bound to a failing file")
+	}
+	// While failing, only the first failure is reported; the rest wait
+	// for the retry.
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "no space left") {
+		t.Errorf("onError heard %v; want the one failed write", reported)
+	}
+}
+
+// TestAFailedFlushIsRetried: a timed flush that fails is reported and
+// re-armed, so the lines are written once the file works again, with no
+// further Write to trigger it.
+func TestAFailedFlushIsRetried(t *testing.T) {
+	t.Parallel()
+	errs := make(chan error, 100)
+	f := failingFile(t, DefaultBufferSize, func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	})
+	f.flushDelay, f.retryDelay = time.Millisecond, time.Millisecond
+	if _, err := f.Write([]byte("kept\n")); err != nil {
+		t.Fatalf("Write of a buffered line: %v", err)
+	}
+	for i := range 2 { // the timer's flush, then its retry
+		select {
+		case err := <-errs:
+			if !strings.Contains(err.Error(), "no space left") {
+				t.Errorf("onError(%v); want the write's error", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("onError heard %d failed flushes in 20 s; want the timer's flush and its retry", i)
+		}
+	}
+	// The disk has room again.
+	path := filepath.Join(t.TempDir(), "a.log")
+	good, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	full := f.f
+	f.f = good
+	f.mu.Unlock()
+	full.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if string(b) == "kept\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("file 20 s after the disk recovered = %q; want the retry to write %q", b, "kept\n")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if lines, _ := f.Dropped(); lines != 0 {
+		t.Errorf("Dropped() = %d lines; want none: the line was kept until written", lines)
+	}
+}
+
+func TestLinesAfterCloseAreCounted(t *testing.T) {
+	t.Parallel()
+	f := openLog(t, filepath.Join(t.TempDir(), "a.log"))
+	f.Close()
+	f.Write([]byte("late\n"))
+	f.Write([]byte("later\n"))
+	if lines, n := f.Dropped(); lines != 2 || n != 11 {
+		t.Errorf("Dropped() = %d lines, %d bytes after two Writes past Close; want 2, 11", lines, n)
 	}
 }

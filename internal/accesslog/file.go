@@ -14,35 +14,48 @@ import (
 // Defaults of File. A log shipper tailing the file sees a line at most
 // FlushDelay after it was written; at that delay an idle server makes at
 // most 40 writes a second, and a busy one writes whole 64 KiB buffers.
+// After a failed write (disk full) the buffer is retried every
+// RetryDelay: often enough to lose little, rarely enough not to flood the
+// error log.
 const (
 	DefaultBufferSize = 64 << 10
 	DefaultFlushDelay = 25 * time.Millisecond
+	DefaultRetryDelay = time.Second
 )
 
 // File is an append-only log file with a write buffer. Lines are written
 // out when the buffer fills, FlushDelay after the first unwritten line,
 // on Reopen and on Close, so a line is never lost on an orderly shutdown.
+// A failed write keeps the lines (up to a bound) and is retried by a
+// timer; failures the caller does not see (the timer's) go to onError,
+// and lines given up on are counted (Dropped).
 // A File is safe for concurrent use.
 type File struct {
 	path       string
 	size       int
 	flushDelay time.Duration
-
-	mu     sync.Mutex
-	f      *os.File
-	buf    []byte
-	timer  *time.Timer
-	closed bool
-	// onError, if set, hears about failed writes, which the timer's
-	// flushes cannot return.
+	retryDelay time.Duration
+	// onError, if set, hears about failed writes, which Write returns
+	// only once and the timer's flushes cannot return. It is called with
+	// the File locked.
 	onError func(error)
+
+	mu      sync.Mutex
+	f       *os.File
+	buf     []byte
+	timer   *time.Timer
+	gen     uint64 // of timer; a timer whose gen is stale does nothing
+	failing bool   // the last write failed; the timer retries it
+	closed  bool
+
+	droppedLines, droppedBytes uint64
 }
 
 // Open opens path for appending, creating it 0644 and its directory 0755
 // if missing, so that a log shipper running as another user can read it.
 // onError, which may be nil, hears about background write failures.
 func Open(path string, onError func(error)) (*File, error) {
-	l := &File{path: path, size: DefaultBufferSize, flushDelay: DefaultFlushDelay, onError: onError}
+	l := &File{path: path, size: DefaultBufferSize, flushDelay: DefaultFlushDelay, retryDelay: DefaultRetryDelay, onError: onError}
 	f, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -83,44 +96,66 @@ func openFile(path string) (*os.File, error) {
 }
 
 // Write buffers line, which should end in a newline. It writes to the
-// file only when the buffer is full, and returns that write's error; the
-// line stays buffered for the next attempt.
+// file only when the buffer is full, and returns that write's error (also
+// given to onError); the line stays buffered for the timer's retry. While
+// writes fail, lines are only buffered, and beyond a bound the oldest are
+// dropped. After Close the line is dropped: os.ErrClosed.
 func (l *File) Write(line []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
+		l.dropLocked(line)
 		return 0, os.ErrClosed
 	}
 	l.buf = append(l.buf, line...)
-	if len(l.buf) >= l.size {
-		return len(line), l.flushLocked()
-	}
-	if l.timer == nil {
-		l.timer = time.AfterFunc(l.flushDelay, l.timedFlush)
+	switch {
+	case l.failing:
+		l.trimLocked() // the retry timer is armed
+	case len(l.buf) >= l.size:
+		if err := l.flushLocked(); err != nil {
+			l.report(err)
+			return len(line), err
+		}
+	case l.timer == nil:
+		l.armLocked(l.flushDelay)
 	}
 	return len(line), nil
 }
 
-func (l *File) timedFlush() {
+// Dropped returns how many lines, and bytes, the File gave up on: the
+// oldest lines of a failing file beyond what it may hold, lines still
+// buffered when Close could not write them, and lines written after Close.
+func (l *File) Dropped() (lines, bytes uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.timer = nil
-	if l.closed {
-		return
+	return l.droppedLines, l.droppedBytes
+}
+
+func (l *File) armLocked(d time.Duration) {
+	if l.timer != nil {
+		l.timer.Stop()
 	}
-	if err := l.flushLocked(); err != nil && l.onError != nil {
-		l.onError(err)
+	l.gen++
+	gen := l.gen
+	l.timer = time.AfterFunc(d, func() { l.timedFlush(gen) })
+}
+
+func (l *File) timedFlush(gen uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || gen != l.gen {
+		return // stopped too late: a flush or a newer timer took over
+	}
+	l.timer = nil
+	if err := l.flushLocked(); err != nil {
+		l.report(err)
 	}
 }
 
-// Flush writes the buffered lines out.
-func (l *File) Flush() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return os.ErrClosed
+func (l *File) report(err error) {
+	if l.onError != nil {
+		l.onError(err)
 	}
-	return l.flushLocked()
 }
 
 // maxBuffered bounds what a failing file (disk full) can hold in memory;
@@ -128,27 +163,55 @@ func (l *File) Flush() error {
 const maxBuffered = 4 * DefaultBufferSize
 
 // flushLocked writes the buffer. On error the lines stay buffered for the
-// next flush, up to maxBuffered.
+// retry it arms, up to maxBuffered.
 func (l *File) flushLocked() error {
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
+		l.gen++
 	}
 	if len(l.buf) == 0 {
+		l.failing = false
 		return nil
 	}
 	n, err := l.f.Write(l.buf)
 	l.buf = l.buf[:copy(l.buf, l.buf[n:])]
 	if err != nil {
-		if over := len(l.buf) - maxBuffered; over > 0 {
-			if nl := bytes.IndexByte(l.buf[over:], '\n'); nl >= 0 {
-				over += nl + 1
-			}
-			l.buf = l.buf[:copy(l.buf, l.buf[over:])]
+		l.failing = true
+		l.trimLocked()
+		if !l.closed {
+			l.armLocked(l.retryDelay)
 		}
-		return fmt.Errorf("write log file %s: %w", l.path, err)
+		return fmt.Errorf("flush: %w", err)
 	}
+	l.failing = false
 	return nil
+}
+
+// trimLocked drops the oldest whole lines beyond maxBuffered.
+func (l *File) trimLocked() {
+	over := len(l.buf) - maxBuffered
+	if over <= 0 {
+		return
+	}
+	if nl := bytes.IndexByte(l.buf[over:], '\n'); nl >= 0 {
+		over += nl + 1
+	}
+	l.dropLocked(l.buf[:over])
+	l.buf = l.buf[:copy(l.buf, l.buf[over:])]
+}
+
+// dropLocked counts b as lost: its lines, and a last one without its
+// newline.
+func (l *File) dropLocked(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	l.droppedLines += uint64(bytes.Count(b, []byte{'\n'}))
+	if b[len(b)-1] != '\n' {
+		l.droppedLines++
+	}
+	l.droppedBytes += uint64(len(b))
 }
 
 // Reopen flushes the buffer to the file it has open, then opens the file
@@ -169,7 +232,8 @@ func (l *File) Reopen() error {
 	return errors.Join(ferr, old.Close())
 }
 
-// Close flushes the buffer and closes the file.
+// Close flushes the buffer and closes the file. Lines it could not write
+// are dropped.
 func (l *File) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -178,5 +242,11 @@ func (l *File) Close() error {
 	}
 	ferr := l.flushLocked()
 	l.closed = true
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.dropLocked(l.buf)
+	l.buf = nil
 	return errors.Join(ferr, l.f.Close())
 }

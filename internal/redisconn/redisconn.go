@@ -33,14 +33,18 @@ type Config struct {
 	Timeout time.Duration
 	// WaitTimeout is how long a write may block in WAIT, on top of Timeout.
 	WaitTimeout time.Duration
-	// PoolSize defaults to go-redis's 10 per CPU.
-	PoolSize int
 }
 
 // New returns a client for cfg. It does not connect: webapp must start
-// while Redis is still down, and the pool dials on first use. After
-// PoolSize failed dials go-redis fails fast and probes once a second until
-// Redis answers again, which is the reconnect backoff.
+// while Redis is still down, and the pool dials on first use. After as
+// many failed dials as the pool holds connections (go-redis's default, 10
+// per CPU) go-redis fails fast and probes once a second until Redis
+// answers again, which is the reconnect backoff.
+//
+// go-redis retries nothing (MaxRetries -1): the session store retries
+// within its own budget, and a retry inside go-redis would spend the
+// store's attempt timeout on a second try, or, with the store retrying
+// too, multiply the attempts.
 //
 // The client never sends CLIENT SETINFO (DisableIdentity) and speaks
 // RESP2, so the commands it sends on connect are HELLO 2 [AUTH ...] and
@@ -64,13 +68,12 @@ func New(cfg Config) *redis.Client {
 		DB:                    cfg.DB,
 		Protocol:              2,
 		DisableIdentity:       true,
-		MaxRetries:            1,
+		MaxRetries:            -1,
 		DialTimeout:           timeout,
 		DialerRetries:         1,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          timeout,
 		ContextTimeoutEnabled: true,
-		PoolSize:              cfg.PoolSize,
 		PoolTimeout:           readTimeout,
 	}
 	if len(cfg.Sentinels) == 0 {

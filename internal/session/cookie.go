@@ -148,10 +148,9 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// encodeURIComponent escapes every UTF-8 byte but A-Z a-z 0-9 - _ . ! ~ * ' ( ),
-// as JavaScript does.
-func encodeURIComponent(s string) string { return string(appendURIComponent(nil, s)) }
-
+// appendURIComponent appends s with every UTF-8 byte but
+// A-Z a-z 0-9 - _ . ! ~ * ' ( ) escaped, as JavaScript's encodeURIComponent
+// does.
 func appendURIComponent(b []byte, s string) []byte {
 	const upperhex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {

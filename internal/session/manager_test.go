@@ -59,10 +59,18 @@ print(input.stored.map((doc) => {
 
 func ptr(s string) *string { return &s }
 
+// newStore returns a store on srv, closed when the test ends.
+func newStore(t *testing.T, srv *redistest.Server) *sessionredis.Store {
+	t.Helper()
+	store := sessionredis.New(srv.Client(nil), sessionredis.Options{})
+	t.Cleanup(store.Close)
+	return store
+}
+
 func TestCommitWritesWhatConnectWrites(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	store := sessionredis.New(srv.Client(nil), sessionredis.Options{})
+	store := newStore(t, srv)
 	signer, err := session.NewSigner("keyboard-cat")
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +92,13 @@ func TestCommitWritesWhatConnectWrites(t *testing.T) {
 		{"a string maxAge", `{"cookie":{"originalMaxAge":"soon","httpOnly":true,"path":"/"}}`},
 		{"unknown cookie fields are dropped", `{"cookie":{"originalMaxAge":2592000000,"sameSite":"lax","path":"/"}}`},
 	}
-	docs := []*string{nil}
+	var docs []*string
 	for _, s := range stored {
 		docs = append(docs, ptr(s.doc))
 	}
 	ctx := context.Background()
-	newID := "new-session-is-replaced-below"
-	want := connect(t, newID, "keyboard-cat", docs)
+	// The id only names the key, which each case replaces with its own.
+	want := connect(t, "replaced-below", "keyboard-cat", docs)
 
 	t.Run("a new session is saved and gets connect's cookie", func(t *testing.T) {
 		s, err := m.Load(ctx, http.Header{})
@@ -116,7 +124,7 @@ func TestCommitWritesWhatConnectWrites(t *testing.T) {
 			if err != nil || sess.New || sess.ID != id {
 				t.Fatalf("Load(%s) = %+v, %v; want the stored session", id, sess, err)
 			}
-			w := want[i+1]
+			w := want[i]
 			w.Key = "sess:" + id
 			cookie, err := m.Commit(ctx, sess)
 			if w.TTL <= 0 {
@@ -154,7 +162,7 @@ func TestLoadGivesANewSessionForBadCookies(t *testing.T) {
 	srv := redistest.Start(t)
 	signer, _ := session.NewSigner("keyboard-cat", "old-secret")
 	oldSigner, _ := session.NewSigner("old-secret")
-	m := &session.Manager{Store: sessionredis.New(srv.Client(nil), sessionredis.Options{}), Signer: signer}
+	m := &session.Manager{Store: newStore(t, srv), Signer: signer}
 	ctx := context.Background()
 
 	id := session.NewID()
@@ -215,7 +223,7 @@ func TestLoadReportsStoreFailure(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	signer, _ := session.NewSigner("keyboard-cat")
-	m := &session.Manager{Store: sessionredis.New(srv.Client(nil), sessionredis.Options{}), Signer: signer}
+	m := &session.Manager{Store: newStore(t, srv), Signer: signer}
 	srv.Kill()
 	h := http.Header{"Cookie": {"connect.sid=s%3A" + signer.Sign(session.NewID())}}
 	if s, err := m.Load(context.Background(), h); err == nil {

@@ -31,11 +31,11 @@ type Store interface {
 // primary took but that no replica confirmed.
 var ErrNotReplicated = errors.New("session write not confirmed by a replica")
 
-// Defaults of the seed app: express.session's cookie name and the
+// The seed app's session settings: express.session's cookie name and the
 // maxAge it configures (30 days).
 const (
-	DefaultCookieName = "connect.sid"
-	DefaultMaxAge     = 30 * 24 * time.Hour
+	CookieName = "connect.sid"
+	MaxAge     = 30 * 24 * time.Hour
 )
 
 // oneDay is connect-redis's TTL for sessions without a numeric maxAge.
@@ -47,10 +47,6 @@ const oneDay = 24 * time.Hour
 type Manager struct {
 	Store  Store
 	Signer *Signer
-	// CookieName defaults to DefaultCookieName.
-	CookieName string
-	// MaxAge of new sessions; defaults to DefaultMaxAge.
-	MaxAge time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
 }
@@ -72,7 +68,7 @@ type Session struct {
 // the store failed: connect would answer 500, webapp serves the request
 // without a session.
 func (m *Manager) Load(ctx context.Context, h http.Header) (*Session, error) {
-	raw, ok := CookieValue(h["Cookie"], m.cookieName())
+	raw, ok := CookieValue(h["Cookie"], CookieName)
 	if !ok || !strings.HasPrefix(raw, "s:") {
 		return m.newSession(), nil
 	}
@@ -114,7 +110,7 @@ func (m *Manager) Commit(ctx context.Context, s *Session) (setCookie string, err
 	if s.New {
 		// The document connect writes for a new session, without building
 		// it as a generic value: this is every first visit.
-		maxAge := m.maxAge().Milliseconds()
+		maxAge := MaxAge.Milliseconds()
 		expires := time.UnixMilli(now.UnixMilli() + maxAge).UTC()
 		doc := make([]byte, 0, 112)
 		doc = append(doc, `{"cookie":{"originalMaxAge":`...)
@@ -125,7 +121,7 @@ func (m *Manager) Commit(ctx context.Context, s *Session) (setCookie string, err
 		if err := m.Store.Set(ctx, s.ID, doc, time.Duration(maxAge/1000)*time.Second); err != nil {
 			return "", fmt.Errorf("save session: %w", err)
 		}
-		return serializeCookie(m.cookieName(), "s:"+m.Signer.Sign(s.ID), expires), nil
+		return serializeCookie(CookieName, "s:"+m.Signer.Sign(s.ID), expires), nil
 	}
 	doc := s.doc
 	stored, _ := doc.Get("cookie")
@@ -249,20 +245,6 @@ func appendISO(b []byte, t time.Time) []byte {
 		return t.AppendFormat(b, "-01-02T15:04:05.000Z")
 	}
 	return t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
-}
-
-func (m *Manager) cookieName() string {
-	if m.CookieName == "" {
-		return DefaultCookieName
-	}
-	return m.CookieName
-}
-
-func (m *Manager) maxAge() time.Duration {
-	if m.MaxAge == 0 {
-		return DefaultMaxAge
-	}
-	return m.MaxAge
 }
 
 func (m *Manager) now() time.Time {

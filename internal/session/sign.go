@@ -25,12 +25,12 @@ type Signer struct {
 // NewSigner returns a Signer for secrets, the first of which signs.
 func NewSigner(secrets ...string) (*Signer, error) {
 	if len(secrets) == 0 {
-		return nil, errors.New("session: no secret")
+		return nil, errors.New("no secret")
 	}
 	s := &Signer{macs: make([]sync.Pool, len(secrets))}
 	for i, sec := range secrets {
 		if sec == "" {
-			return nil, errors.New("session: empty secret")
+			return nil, errors.New("empty secret")
 		}
 		key := []byte(sec)
 		s.keys = append(s.keys, key)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/appstack/appstack/internal/session"
 )
 
 // This file holds what webapp copies from Express 3.3.8 to answer byte for
@@ -41,6 +43,13 @@ func (p pattern) match(path string) (string, bool) {
 		return "", false
 	}
 	return rest, true
+}
+
+// decodeParam decodes a raw route parameter as Express 3's Route.match
+// does, with decodeURIComponent; false where that throws (Express answers
+// 500 with a stack trace, webapp 400).
+func decodeParam(raw string) (string, bool) {
+	return session.DecodeURIComponent(raw)
 }
 
 // expressPath is the pathname Express matches routes against:

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/appstack/appstack/internal/jsjson"
-	"github.com/appstack/appstack/internal/session"
 )
 
 // handleStatus serves GET /: res.json({status: "ok"}) with Express's
@@ -22,17 +21,11 @@ func handleStatus() http.Handler {
 	})
 }
 
-// handleHello serves GET /hello/:name with the name decoded as Express
-// decodes route parameters (decodeURIComponent) and encoded as
-// JSON.stringify encodes strings. A name that does not decode is a 400
-// here; Express answers 500 with a stack trace.
+// handleHello serves GET /hello/:name with the name, which the router
+// decoded, encoded as JSON.stringify encodes strings.
 func handleHello() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := session.DecodeURIComponent(r.PathValue("name"))
-		if !ok {
-			sendError(w, r, http.StatusBadRequest)
-			return
-		}
+		name := r.PathValue("name")
 		body := make([]byte, 0, len(name)+20)
 		body = append(body, "{\n  \"hello\": "...)
 		body = jsjson.AppendQuote(body, name)

@@ -66,7 +66,9 @@ func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
 			Referrer:      accesslog.Referrer(r.Header),
 			UserAgent:     accesslog.UserAgent(r.Header),
 		})
-		_, _ = log.Write(*buf) // failures are reported by the log file itself
+		// Write only buffers the line; the log file itself reports its
+		// failed writes (onError) and counts the lines it drops.
+		_, _ = log.Write(*buf)
 		pool.Put(buf)
 	})
 }
@@ -105,8 +107,8 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // sets the cookie (the 'header' event). If the store fails the request
 // is served without a session, as connect serves it while its store is
 // disconnected, and a metric counts it.
-func sessionMiddleware(sessions Sessions, m *metrics, log *slog.Logger) func(http.Handler) http.Handler {
-	notReplicated, failed := newSampler(time.Second), newSampler(time.Second)
+func sessionMiddleware(sessions Sessions, m *metrics, log *slog.Logger, now func() time.Time) func(http.Handler) http.Handler {
+	notReplicated, failed := newSampler(time.Second, now), newSampler(time.Second, now)
 	logFailure := func(ctx context.Context, stage string, err error) {
 		m.degraded.WithLabelValues(stage + "_failed").Inc()
 		if n, ok := failed.allow(); ok {
@@ -181,19 +183,22 @@ func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // that an outage logs a line a second rather than one per request.
 type sampler struct {
 	every time.Duration
+	now   func() time.Time
 	mu    sync.Mutex
 	last  time.Time
 	n     int
 }
 
-func newSampler(every time.Duration) *sampler { return &sampler{every: every} }
+func newSampler(every time.Duration, now func() time.Time) *sampler {
+	return &sampler{every: every, now: now}
+}
 
 // allow reports whether to log now, and how many events were held back
 // since the last logged one.
 func (s *sampler) allow() (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now := time.Now(); now.Sub(s.last) >= s.every {
+	if now := s.now(); now.Sub(s.last) >= s.every {
 		n := s.n
 		s.last, s.n = now, 0
 		return n, true

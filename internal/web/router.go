@@ -38,7 +38,14 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if route.pattern.param != "" {
-			r.SetPathValue(route.pattern.param, param) // still percent-encoded
+			// Express's router decodes a parameter before the handler
+			// sees it, and fails the request if it does not decode.
+			name, ok := decodeParam(param)
+			if !ok {
+				sendError(w, r, http.StatusBadRequest)
+				return
+			}
+			r.SetPathValue(route.pattern.param, name)
 		}
 		route.handler.ServeHTTP(w, r)
 		return

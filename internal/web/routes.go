@@ -8,7 +8,7 @@ import "net/http"
 // of the access log: a Docker healthcheck every few seconds would
 // otherwise drown the users' lines in what logship ships.
 func routes(d Deps, m *metrics) []route {
-	withSession := sessionMiddleware(d.Sessions, m, d.Log)
+	withSession := sessionMiddleware(d.Sessions, m, d.Log, d.Now)
 	return []route{
 		{path: "/", handler: withSession(handleStatus())},
 		{path: "/hello/:name", handler: withSession(handleHello())},

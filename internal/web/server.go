@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -41,6 +42,9 @@ type Deps struct {
 	AccessLog io.Writer
 	// Log receives the server's own diagnostics.
 	Log *slog.Logger
+	// Now, if set, is the clock that samples repeated warnings (at most
+	// one a second); time.Now if nil.
+	Now func() time.Time
 }
 
 // NewServer returns the handler of every route webapp serves.
@@ -50,6 +54,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if d.AccessLog == nil {
 		d.AccessLog = io.Discard
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	m := newMetrics(d.Registry)
 	return observe(d.AccessLog, m, newRouter(routes(d, m)))

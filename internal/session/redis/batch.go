@@ -30,10 +30,10 @@ const (
 	// confirm, each write pipeline waits WAIT's whole timeout, so this
 	// also bounds write throughput then: 512 per 250 ms.
 	maxBatch = 512
-	// queueGrace is how much longer than its pipeline's timeout a caller
+	// QueueGrace is how much longer than its pipeline's timeout a caller
 	// waits, so that the pipeline's own answer (a timeout, or WAIT's
 	// count) reaches it rather than the caller's deadline.
-	queueGrace = 50 * time.Millisecond
+	QueueGrace = 50 * time.Millisecond
 )
 
 // op is one queued GET or SETEX, answered through done.
@@ -54,6 +54,10 @@ type batcher struct {
 	timeout time.Duration
 	quit    chan struct{}
 	wg      sync.WaitGroup
+	// mu guards closed; do queues under its read lock, so that once
+	// close holds it no op can be queued that nobody would answer.
+	mu     sync.RWMutex
+	closed bool
 }
 
 func newBatcher(timeout time.Duration, exec func(context.Context, []*op)) *batcher {
@@ -69,6 +73,12 @@ func (b *batcher) work() {
 	defer b.wg.Done()
 	batch := make([]*op, 0, maxBatch)
 	for {
+		// Once closing, stop before taking more ops: close answers them.
+		select {
+		case <-b.quit:
+			return
+		default:
+		}
 		select {
 		case <-b.quit:
 			return
@@ -95,15 +105,20 @@ func (b *batcher) work() {
 }
 
 // do queues o and waits for its answer or ctx. An abandoned op still
-// runs; its answer is dropped.
+// runs; its answer is dropped. After close it returns ErrClosed.
 func (b *batcher) do(ctx context.Context, o *op) error {
 	o.done = make(chan struct{})
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case b.ops <- o:
+		b.mu.RUnlock()
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return ctx.Err()
-	case <-b.quit:
-		return goredis.ErrClosed
 	}
 	select {
 	case <-o.done:
@@ -113,10 +128,27 @@ func (b *batcher) do(ctx context.Context, o *op) error {
 	}
 }
 
-// close stops the workers once their pipelines are done.
+// close stops the workers once their pipelines are done, and answers the
+// ops still queued with ErrClosed: they were never sent.
 func (b *batcher) close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	b.mu.Unlock()
 	close(b.quit)
 	b.wg.Wait()
+	for {
+		select {
+		case o := <-b.ops:
+			o.err = ErrClosed
+			close(o.done)
+		default:
+			return
+		}
+	}
 }
 
 // execGets runs one pipeline of GETs.

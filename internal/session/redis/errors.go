@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -23,15 +24,31 @@ const (
 	KindLoading       = "loading"        // LOADING, MASTERDOWN, TRYAGAIN: the node is not ready
 	KindDenied        = "denied"         // NOPERM, NOAUTH, WRONGPASS: configuration, not weather
 	KindCanceled      = "canceled"       // the request went away
+	KindClosed        = "closed"         // the store or its client is closed: shutting down
 	KindOther         = "other"
 )
 
+// ErrClosed is the error of operations on a closed Store, including those
+// still queued when it was closed.
+var ErrClosed = errors.New("session store closed")
+
+// sentinelsUnreachable is the text of go-redis's error when no Sentinel
+// answered. go-redis makes it with fmt.Errorf and gives it no type or
+// sentinel value, so only its text identifies it.
+const sentinelsUnreachable = "all sentinels specified in configuration are unreachable"
+
 // Kind classifies a store error for metrics and retries.
 func Kind(err error) string {
-	var netErr net.Error
+	var (
+		netErr   net.Error
+		redisErr goredis.Error
+		opErr    *net.OpError
+	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrClosed), errors.Is(err, goredis.ErrClosed):
+		return KindClosed
 	case errors.Is(err, session.ErrNotReplicated), goredis.IsNoReplicasError(err):
 		return KindNotReplicated
 	case goredis.IsReadOnlyError(err):
@@ -47,15 +64,14 @@ func Kind(err error) string {
 		return KindTimeout
 	case goredis.IsAuthError(err), goredis.IsPermissionError(err):
 		return KindDenied
-	}
-	var redisErr goredis.Error
-	if errors.As(err, &redisErr) && !strings.Contains(redisErr.Error(), "sentinels") {
+	case strings.Contains(err.Error(), sentinelsUnreachable):
+		// Before the Redis-error case: this error joins what each
+		// Sentinel answered, which may be Redis errors.
+		return KindConnection
+	case errors.As(err, &redisErr):
 		return KindOther
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, goredis.ErrClosed) || strings.Contains(err.Error(), "EOF") ||
-		strings.Contains(err.Error(), "sentinels") {
+	case errors.As(err, &opErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return KindConnection
 	}
 	return KindOther
