@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/appstack/appstack/internal/freeport"
 )
 
 // Services of the two topologies, as named in compose.yaml and compose.ha.yaml.
@@ -93,7 +95,7 @@ func StartStack(tb testing.TB, opts Options) *Stack {
 	}
 	s := &Stack{
 		Project: "e2e" + randomHex(tb, 4),
-		Port:    freePort(tb),
+		Port:    freeport.Get(tb),
 		Secrets: tb.TempDir(),
 		Root:    root,
 		opts:    opts,
@@ -739,16 +741,6 @@ func (s *Stack) MissingKeys(tb testing.TB, service string, keys []string) ([]str
 		}
 	}
 	return missing, nil
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func randomHex(tb testing.TB, n int) string {

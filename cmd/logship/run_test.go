@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appstack/appstack/internal/freeport"
 	"github.com/appstack/appstack/internal/syncbuf"
 )
 
@@ -54,16 +55,6 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func TestConfigTest(t *testing.T) {
@@ -107,7 +98,7 @@ func TestConfigTest(t *testing.T) {
 // files do not exist on this machine, which is reported, not fatal.
 func TestSeedConfigRunsUnchanged(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
+	port := freeport.Get(t)
 	_, stderr, stop := started(t, "-f", "../../internal/lsconf/testdata/seed-logstash.conf",
 		"--path.data", t.TempDir(), "--http.port", strconv.Itoa(port))
 	waitFor(t, "healthcheck to pass", func() bool {
@@ -186,7 +177,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	if err := os.WriteFile(logFile, []byte("a\nb\npartial"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := freeport.Get(t)
 	cfg := fmt.Sprintf(`input { file { path => %q } } output { file { path => %q } }`, logFile, filepath.Join(dir, "out.json"))
 	_, _, _ = started(t, "-e", cfg, "--path.data", filepath.Join(dir, "data"), "--http.port", strconv.Itoa(port))
 	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)

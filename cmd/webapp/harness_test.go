@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appstack/appstack/internal/freeport"
 	"github.com/appstack/appstack/internal/nodetest"
 	"github.com/appstack/appstack/internal/syncbuf"
 )
@@ -85,7 +86,7 @@ func startNode(tb testing.TB, redisPort int) *app {
 	if err != nil {
 		tb.Fatalf("node is required for the interop tests: %v", err)
 	}
-	port := freePort(tb)
+	port := freeport.Get(tb)
 	a := &app{Name: "node", Addr: "127.0.0.1:" + strconv.Itoa(port), LogFile: filepath.Join(tb.TempDir(), "node.log"), Stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = nodetest.SeedApp(tb)
@@ -119,16 +120,6 @@ func waitListening(tb testing.TB, a *app) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // rawResponse is an HTTP response as it came off the wire.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appstack/appstack/internal/freeport"
 	"github.com/appstack/appstack/internal/redistest"
 	"github.com/appstack/appstack/internal/syncbuf"
 )
@@ -146,7 +147,7 @@ func TestHealthcheck(t *testing.T) {
 		t.Errorf("healthcheck with Redis down = %v; want a failure naming the 503", err)
 	}
 	cmd := exec.Command(webappBinary(t), "healthcheck")
-	cmd.Env = []string{"HTTP_PORT=" + strconv.Itoa(freePort(t))}
+	cmd.Env = []string{"HTTP_PORT=" + strconv.Itoa(freeport.Get(t))}
 	if err := cmd.Run(); err == nil {
 		t.Error("healthcheck with nothing listening succeeded")
 	}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/appstack/appstack/internal/freeport"
 )
 
 // startTimeout bounds how long a server may take to answer PING.
@@ -53,7 +55,7 @@ func Start(tb testing.TB, directives ...string) *Server {
 	s.LogFile = filepath.Join(s.Dir, "redis.log")
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if err = s.start(freePort(tb)); err == nil {
+		if err = s.start(freeport.Get(tb)); err == nil {
 			tb.Cleanup(s.Stop)
 			return s
 		}
@@ -217,16 +219,6 @@ func ping(addr string) error {
 		return nil
 	}
 	return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("redistest: find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func tail(path string) string {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/appstack/appstack/internal/freeport"
 )
 
 // StartSentinel starts a Sentinel (redis-server --sentinel) that monitors
@@ -27,7 +29,7 @@ func StartSentinel(tb testing.TB, masterName string, master *Server, quorum int,
 	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if err = s.start(freePort(tb)); err == nil {
+		if err = s.start(freeport.Get(tb)); err == nil {
 			tb.Cleanup(s.Stop)
 			return s
 		}

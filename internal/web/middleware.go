@@ -46,7 +46,8 @@ func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.WriteHeader(http.StatusOK)
 		}
-		m.observe(rec.route, rec.status, time.Since(start))
+		end := time.Now()
+		m.observe(rec.route, rec.status, end.Sub(start))
 		if rec.quiet {
 			return
 		}
@@ -56,7 +57,7 @@ func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
 		}
 		*buf = accesslog.AppendDefault((*buf)[:0], &accesslog.Entry{
 			RemoteAddr:    accesslog.NodeAddr(r.RemoteAddr),
-			Time:          time.Now(),
+			Time:          end,
 			Method:        r.Method,
 			URL:           r.RequestURI,
 			ProtoMajor:    r.ProtoMajor,
