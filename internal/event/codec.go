@@ -124,10 +124,10 @@ func appendJSONValue(dst []byte, v Value) []byte {
 	case IntKind:
 		return strconv.AppendInt(dst, v.i, 10)
 	case FloatKind:
-		if f := v.float(); math.IsNaN(f) || math.IsInf(f, 0) {
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
 			return append(dst, "null"...)
 		}
-		return appendJavaDouble(dst, v.float())
+		return appendJavaDouble(dst, v.Float())
 	case BoolKind:
 		return strconv.AppendBool(dst, v.i != 0)
 	case ListKind:
@@ -322,7 +322,7 @@ func appendAwesome(dst []byte, v Value, indent int) []byte {
 	case IntKind:
 		return strconv.AppendInt(dst, v.i, 10)
 	case FloatKind:
-		return appendRubyFloat(dst, v.float())
+		return appendRubyFloat(dst, v.Float())
 	case BoolKind:
 		return strconv.AppendBool(dst, v.i != 0)
 	case ListKind:

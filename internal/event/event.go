@@ -87,8 +87,6 @@ func (v Value) Map() []Field { m, _ := v.x.([]Field); return m }
 // Time returns a timestamp value's time.
 func (v Value) Time() time.Time { return time.UnixMilli(v.i).UTC() }
 
-func (v Value) float() float64 { return math.Float64frombits(uint64(v.i)) }
-
 // Field is one key and its value.
 type Field struct {
 	Key   string
@@ -98,6 +96,9 @@ type Field struct {
 // Event is a Logstash event: fields in insertion order.
 type Event struct {
 	Fields []Field
+	// Metadata is [@metadata]: seen by filters, conditionals and sprintf,
+	// never printed by a codec.
+	Metadata []Field
 	// order caches the Java HashMap iteration order of Fields; nil means
 	// compute it when encoding.
 	order []int

@@ -60,26 +60,14 @@ func (e *Event) timestamp() (time.Time, bool) {
 	return v.Time(), true
 }
 
-// lookup resolves "field" or "[a][b]" references.
+// lookup resolves "field" or "[a][b]" references; a malformed one
+// resolves to nothing, so sprintf leaves it as written.
 func (e *Event) lookup(ref string) (Value, bool) {
-	if !strings.HasPrefix(ref, "[") {
-		return e.Get(ref)
+	r, err := ParseRef(ref)
+	if err != nil {
+		return Value{}, false
 	}
-	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(ref, "["), "]"), "][")
-	v, ok := e.Get(parts[0])
-	for _, p := range parts[1:] {
-		if !ok || v.kind != MapKind {
-			return Value{}, false
-		}
-		ok = false
-		for _, f := range v.Map() {
-			if f.Key == p {
-				v, ok = f.Value, true
-				break
-			}
-		}
-	}
-	return v, ok
+	return e.Lookup(r)
 }
 
 // textOf is the text Logstash interpolates for a value.
