@@ -23,9 +23,17 @@ type bench struct {
 	wrk    wrkConfig
 	procs  []*exec.Cmd
 	errs   []error
+	// redisPort is the primary's; redisPids are the primary's and the
+	// replica's processes, whose CPU time is measured.
+	redisPort string
+	redisPids []int
+	scripts   int // Lua scripts written, to name the next
 }
 
-type redisProc struct{ port string }
+type redisProc struct {
+	port string
+	pid  int
+}
 
 type app struct {
 	name string
@@ -71,7 +79,7 @@ func (b *bench) startRedis(name string, args ...string) (*redisProc, error) {
 	if err := waitTCP(b.ctx, "127.0.0.1:"+port); err != nil {
 		return nil, fmt.Errorf("redis %s: %w", name, err)
 	}
-	return &redisProc{port: port}, nil
+	return &redisProc{port: port, pid: cmd.Process.Pid}, nil
 }
 
 // waitReplica waits until the primary on port has a replica online.

@@ -90,6 +90,24 @@ func exercise(t *testing.T, a *app) {
 	}
 }
 
+// exerciseLong serves a returning session too long for the shared read
+// (over 16 KiB), which webapp measures (STRLEN) and reads again.
+func exerciseLong(t *testing.T, a *app, admin *redis.Client) {
+	t.Helper()
+	first := roundTrip(t, a.Addr, get("/"))
+	sc := first.Get("Set-Cookie")
+	if sc == "" {
+		t.Fatalf("new session through ACL user:\n%s\n%s", first, a.Stderr)
+	}
+	cookie := sc[:strings.IndexByte(sc, ';')]
+	key := "sess:" + sessionID(cookie)
+	do(t, admin, "SETEX", key, 1000, `{"cookie":{"originalMaxAge":2592000000,"expires":"2026-12-25T20:04:30.204Z","httpOnly":true,"path":"/"},"pad":"`+strings.Repeat("x", 20<<10)+`"}`)
+	again := roundTrip(t, a.Addr, get("/", "Cookie: "+cookie+"\r\n"))
+	if ttl, _ := do(t, admin, "TTL", key).(int64); again.Get("Set-Cookie") != "" || ttl < 2591990 {
+		t.Fatalf("returning 20 KiB session through ACL user: TTL %d after\n%s\nwant it served and saved back\n%s", ttl, again, a.Stderr)
+	}
+}
+
 func TestWebappWorksUnderItsACL(t *testing.T) {
 	t.Parallel()
 	rules := aclRules(t, "webapp.acl")
@@ -107,6 +125,9 @@ func TestWebappWorksUnderItsACL(t *testing.T) {
 			"REDIS_USERNAME": "webapp", "REDIS_PASSWORD_FILE": passFile,
 		})
 		exercise(t, a)
+		if db == "0" {
+			exerciseLong(t, a, admin)
+		}
 	}
 	noDenials(t, "primary", admin)
 

@@ -23,7 +23,7 @@ func TestLoadConfig(t *testing.T) {
 	defaults := config{
 		HTTPPort: "3000", LogFile: "/var/log/nodeapp/nodeapp.log", Secrets: []string{"s"},
 		RedisAddr: "redis_primary:6379", RedisTimeout: 250 * time.Millisecond,
-		WaitReplicas: 1, WaitTimeout: 250 * time.Millisecond, ShutdownTimeout: 20 * time.Second,
+		WaitReplicas: 1, WaitAuto: true, WaitTimeout: 250 * time.Millisecond, SessionMax: 1 << 20, ShutdownTimeout: 20 * time.Second,
 	}
 	tests := []struct {
 		name    string
@@ -44,10 +44,20 @@ func TestLoadConfig(t *testing.T) {
 			"REDIS_SENTINEL_USERNAME": "u", "REDIS_SENTINEL_PASSWORD_FILE": passFile},
 			want: func(c *config) {
 				c.Sentinels, c.MasterName, c.SentinelUser, c.SentinelPass, c.RetryBudget = []string{"s1:26379", "s2:26379"}, "m", "u", "p@ss", 8*time.Second
+				c.WaitAuto = false // auto is 1 in Sentinel mode
 			}},
+		{name: "auto, said out loud, waits once the primary has a replica", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "auto"}, want: func(*config) {}},
+		{name: "auto in Sentinel mode is 1", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "auto", "REDIS_SENTINELS": "s1:26379", "REDIS_MASTER_NAME": "m"},
+			want: func(c *config) {
+				c.Sentinels, c.MasterName, c.RetryBudget, c.WaitAuto = []string{"s1:26379"}, "m", 8*time.Second, false
+			}},
+		{name: "a number of replicas is always waited for", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "2"},
+			want: func(c *config) { c.WaitReplicas, c.WaitAuto = 2, false }},
+		{name: "a session cap", env: map[string]string{"SESSION_SECRET": "s", "SESSION_MAX_BYTES": "4096"}, want: func(c *config) { c.SessionMax = 4096 }},
 		{name: "tuning", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "0", "SESSION_WAIT_TIMEOUT": "100ms", "REDIS_TIMEOUT": "400ms", "SESSION_RETRY_BUDGET": "3s", "SHUTDOWN_TIMEOUT": "1s"},
 			want: func(c *config) {
 				c.WaitReplicas, c.WaitTimeout, c.RedisTimeout, c.RetryBudget, c.ShutdownTimeout = 0, 100*time.Millisecond, 400*time.Millisecond, 3*time.Second, time.Second
+				c.WaitAuto = false
 			}},
 
 		{name: "no secret", env: map[string]string{}, wantErr: "SESSION_SECRET or SESSION_SECRET_FILE is required"},
@@ -65,6 +75,10 @@ func TestLoadConfig(t *testing.T) {
 		{name: "a Redis timeout of a second or more", env: map[string]string{"SESSION_SECRET": "s", "REDIS_TIMEOUT": "2s"}, wantErr: "REDIS_TIMEOUT"},
 		{name: "a write that could take a second", env: map[string]string{"SESSION_SECRET": "s", "REDIS_TIMEOUT": "600ms", "SESSION_WAIT_TIMEOUT": "500ms"}, wantErr: "must stay under 1s"},
 		{name: "negative replicas", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "-1"}, wantErr: "SESSION_WAIT_REPLICAS"},
+		{name: "a word for replicas", env: map[string]string{"SESSION_SECRET": "s", "SESSION_WAIT_REPLICAS": "some"}, wantErr: "want auto or a number"},
+		{name: "a session cap below 1 KiB", env: map[string]string{"SESSION_SECRET": "s", "SESSION_MAX_BYTES": "100"}, wantErr: "SESSION_MAX_BYTES"},
+		{name: "a session cap beyond Redis's strings", env: map[string]string{"SESSION_SECRET": "s", "SESSION_MAX_BYTES": "1000000000"}, wantErr: "SESSION_MAX_BYTES"},
+		{name: "a session cap in other units", env: map[string]string{"SESSION_SECRET": "s", "SESSION_MAX_BYTES": "1MiB"}, wantErr: "SESSION_MAX_BYTES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,8 +103,8 @@ func TestLoadConfig(t *testing.T) {
 }
 
 // TestDirectModeBoundsARequestUnderASecond: in direct mode a request's
-// session load and save, one attempt each (2×REDIS_TIMEOUT, the WAIT
-// timeout and the store's queueing grace), must stay under 1 s.
+// session load and save, one attempt each (2×REDIS_TIMEOUT and the WAIT
+// timeout, as the store reports its bounds), must stay under 1 s.
 func TestDirectModeBoundsARequestUnderASecond(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -98,11 +112,11 @@ func TestDirectModeBoundsARequestUnderASecond(t *testing.T) {
 		env     map[string]string
 		wantErr bool
 	}{
-		{"the defaults: 2×(250+50) + 250 = 850 ms", nil, false},
-		{"a longer attempt with WAIT off: 2×(400+50) = 900 ms", map[string]string{"REDIS_TIMEOUT": "400ms", "SESSION_WAIT_REPLICAS": "0"}, false},
-		{"exactly a second is not under it: 2×(300+50) + 300", map[string]string{"REDIS_TIMEOUT": "300ms", "SESSION_WAIT_TIMEOUT": "300ms"}, true},
-		{"a longer attempt with WAIT: 2×(450+50) + 250 = 1250 ms", map[string]string{"REDIS_TIMEOUT": "450ms"}, true},
-		{"a long attempt alone: 2×(500+50) = 1100 ms", map[string]string{"REDIS_TIMEOUT": "500ms", "SESSION_WAIT_REPLICAS": "0"}, true},
+		{"the defaults: 2×250 + 250 = 750 ms", nil, false},
+		{"a longer attempt with WAIT off: 2×450 = 900 ms", map[string]string{"REDIS_TIMEOUT": "450ms", "SESSION_WAIT_REPLICAS": "0"}, false},
+		{"exactly a second is not under it: 2×350 + 300", map[string]string{"REDIS_TIMEOUT": "350ms", "SESSION_WAIT_TIMEOUT": "300ms"}, true},
+		{"a longer attempt with WAIT: 2×450 + 250 = 1150 ms", map[string]string{"REDIS_TIMEOUT": "450ms"}, true},
+		{"a long attempt alone: 2×500 = 1000 ms", map[string]string{"REDIS_TIMEOUT": "500ms", "SESSION_WAIT_REPLICAS": "0"}, true},
 		{"Sentinel mode retries for its budget anyway", map[string]string{"REDIS_TIMEOUT": "450ms", "REDIS_SENTINELS": "s1:26379", "REDIS_MASTER_NAME": "m"}, false},
 	}
 	for _, tt := range tests {
@@ -119,5 +133,21 @@ func TestDirectModeBoundsARequestUnderASecond(t *testing.T) {
 				t.Errorf("loadConfig(%v): %v", env, err)
 			}
 		})
+	}
+}
+
+// TestSecretsStayOutOfErrors: an error about a secret names the variable,
+// never the value.
+func TestSecretsStayOutOfErrors(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{
+		{"SESSION_SECRET": "hunter2,,x"},
+		{"SESSION_SECRET": "hunter2", "SESSION_SECRET_FILE": "/nonexistent"},
+		{"SESSION_SECRET": "s", "REDIS_PASSWORD": "hunter2", "REDIS_PASSWORD_FILE": "/x"},
+	} {
+		_, err := loadConfig(func(k string) string { return env[k] })
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("loadConfig(%v) error = %v; want an error without the secret", env, err)
+		}
 	}
 }

@@ -28,7 +28,8 @@ type app struct {
 	Addr    string
 	LogFile string
 	Stderr  *syncbuf.Buffer
-	done    chan error
+	done    chan struct{} // closed once the app has exited, with err
+	err     error
 	stop    func()
 }
 
@@ -36,8 +37,8 @@ type app struct {
 func (a *app) Stop() error {
 	a.stop()
 	select {
-	case err := <-a.done:
-		return err
+	case <-a.done:
+		return a.err
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("%s did not stop within 30s", a.Name)
 	}
@@ -52,7 +53,7 @@ func startWebapp(tb testing.TB, env map[string]string) *app {
 		e[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{Name: "webapp", LogFile: e["LOG_FILE"], Stderr: &syncbuf.Buffer{}, done: make(chan error, 1), stop: cancel}
+	a := &app{Name: "webapp", LogFile: e["LOG_FILE"], Stderr: &syncbuf.Buffer{}, done: make(chan struct{}), stop: cancel}
 	port := make(chan string, 1)
 	stdout := &lineWriter{fn: func(line string) {
 		if p, ok := strings.CutPrefix(line, "Listening on port "); ok {
@@ -60,14 +61,15 @@ func startWebapp(tb testing.TB, env map[string]string) *app {
 		}
 	}}
 	go func() {
-		a.done <- run(ctx, []string{"webapp"}, func(k string) string { return e[k] }, stdout, a.Stderr)
+		a.err = run(ctx, []string{"webapp"}, func(k string) string { return e[k] }, stdout, a.Stderr)
+		close(a.done)
 	}()
 	select {
 	case p := <-port:
 		a.Addr = "127.0.0.1:" + p
-	case err := <-a.done:
+	case <-a.done:
 		cancel()
-		tb.Fatalf("webapp exited at start: %v\n%s", err, a.Stderr)
+		tb.Fatalf("webapp exited at start: %v\n%s", a.err, a.Stderr)
 	case <-time.After(10 * time.Second):
 		cancel()
 		tb.Fatalf("webapp did not listen within 10s\n%s", a.Stderr)
@@ -87,7 +89,7 @@ func startNode(tb testing.TB, redisPort int) *app {
 		tb.Fatalf("node is required for the interop tests: %v", err)
 	}
 	port := freeport.Get(tb)
-	a := &app{Name: "node", Addr: "127.0.0.1:" + strconv.Itoa(port), LogFile: filepath.Join(tb.TempDir(), "node.log"), Stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
+	a := &app{Name: "node", Addr: "127.0.0.1:" + strconv.Itoa(port), LogFile: filepath.Join(tb.TempDir(), "node.log"), Stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = nodetest.SeedApp(tb)
 	cmd.Env = append(os.Environ(), "REDIS_HOST=127.0.0.1", "REDIS_PORT="+strconv.Itoa(redisPort),
@@ -96,7 +98,10 @@ func startNode(tb testing.TB, redisPort int) *app {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start node: %v", err)
 	}
-	go func() { a.done <- cmd.Wait() }()
+	go func() {
+		a.err = cmd.Wait()
+		close(a.done)
+	}()
 	a.stop = func() { _ = cmd.Process.Kill() }
 	tb.Cleanup(func() {
 		_ = cmd.Process.Kill()

@@ -26,15 +26,13 @@ func startStack(t *testing.T, env map[string]string) *stack {
 	t.Helper()
 	s := &stack{redis: redistest.Start(t)}
 	s.replica = s.redis.ReplicaOf()
-	// A replica acknowledges nothing until its first REPLCONF ACK after
-	// the sync (see waitAcked).
-	s.redis.Do("SET", "replication-probe", "1")
-	if n, _ := s.redis.Do("WAIT", "1", "5000").(int64); n != 1 {
-		t.Fatalf("WAIT 1 5000 = %d: the replica acknowledged nothing within 5 s", n)
-	}
-	s.redis.Do("DEL", "replication-probe")
+	s.redis.WaitAcked()
 	s.node = startNode(t, s.redis.Port)
-	e := map[string]string{"SESSION_SECRET": "keyboard-cat", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": strconv.Itoa(s.redis.Port)}
+	// A retry budget, so that a write whose WAIT a loaded machine made
+	// miss its 250 ms is tried again rather than answered without a
+	// session: these tests compare answers, not timings.
+	e := map[string]string{"SESSION_SECRET": "keyboard-cat", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": strconv.Itoa(s.redis.Port),
+		"SESSION_RETRY_BUDGET": "10s"}
 	for k, v := range env {
 		e[k] = v
 	}
@@ -95,18 +93,20 @@ func diffCases() []diffCase {
 		{name: "referrer and user agent are logged as Node logs them", req: "GET / HTTP/1.1\r\nHost: t\r\nReferer: http://a/\xe9\r\nReferer: http://second/\r\nUser-Agent: caf\xc3\xa9 \xa0\r\nUser-Agent: second\r\n\r\n"},
 		{name: "Referrer fields are joined", req: "GET / HTTP/1.1\r\nHost: t\r\nReferrer: x\r\nReferrer: y\r\nUser-Agent: \r\n\r\n"},
 		{name: "Connection: close", req: get("/hello/c", "Connection: close\r\n")},
+		{name: "HTTP/1.0", req: "GET /hello/old HTTP/1.0\r\n\r\n"},
+		{name: "HTTP/1.0 with keep-alive", req: "GET /hello/ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"},
 		{name: "an absolute-form target gets no session", req: "GET http://t/hello/abs?x HTTP/1.1\r\nHost: t\r\n\r\n"},
 		{name: "a tampered cookie gets a new session", req: get("/", "Cookie: connect.sid=s%3AAAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n")},
 		{name: "an unknown unsigned id gets a new session", req: get("/", "Cookie: connect.sid=nosuchsession\r\n")},
 
 		{name: "an invalid escape", req: get("/hello/%zz"), wantStatus: 400,
-			deviation: "Express answers 500 with a stack trace; net/http refuses the request line with a plain-text 400"},
+			deviation: "Express answers 500 with a stack trace (URIError); webapp answers 400 JSON"},
 		{name: "an escape that is not UTF-8", req: get("/hello/%FF"), wantStatus: 400,
 			deviation: "Express answers 500 with a stack trace (URIError); webapp answers 400 JSON"},
 		{name: "a truncated UTF-8 escape", req: get("/hello/%E2%82"), wantStatus: 400,
 			deviation: "Express answers 500 with a stack trace (URIError); webapp answers 400 JSON"},
 		{name: "a request header over 16 KiB", req: get("/hello/" + tooLongName), wantStatus: 431,
-			deviation: "both answer 431; Node's has no body, net/http's is plain text"},
+			deviation: "both answer a bare 431 and close; webapp's adds Date and Content-Length: 0"},
 		{name: "an unknown path", req: get("/nope"), wantStatus: 404,
 			deviation: "Express answers \"Cannot GET /nope\" as text and creates a session; webapp answers 404 JSON and touches no session"},
 		{name: "a backslash is a slash to Express", req: get(`/hello/raw\back`), wantStatus: 404,
@@ -120,11 +120,7 @@ func diffCases() []diffCase {
 		{name: "a JSON cookie", req: get("/", "Cookie: connect.sid=j%3A%7B%7D\r\n"), wantStatus: 200,
 			deviation: "connect fails with 500 (TypeError); webapp gives a new session"},
 		{name: "raw UTF-8 in the path", req: get("/hello/\xe2\x82\xac"), wantStatus: 400,
-			deviation: "Node's parser answers a bare 400 and logs nothing; webapp answers 400 JSON"},
-		{name: "HTTP/1.0", req: "GET /hello/old HTTP/1.0\r\n\r\n", wantStatus: 200,
-			deviation: "Node answers HTTP/1.0 requests with an HTTP/1.1 status line; net/http with HTTP/1.0"},
-		{name: "HTTP/1.0 with keep-alive", req: "GET /hello/ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", wantStatus: 200,
-			deviation: "the same status line difference; the headers match"},
+			deviation: "both answer a bare 400, close and log nothing; webapp's adds Date and Content-Length: 0"},
 	}
 }
 
@@ -208,7 +204,7 @@ func TestWebappAnswersAsTheNodeApp(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("header order differed in %d responses: net/http writes header fields sorted by name, Node in the order they were set (RFC 9110 gives the order of different fields no meaning)", orderDiffers)
+	t.Logf("header order differed in %d responses: fasthttp writes Date, Content-Type and Content-Length first and Set-Cookie last, Node in the order they were set (RFC 9110 gives the order of different fields no meaning)", orderDiffers)
 }
 
 func names(r rawResponse) string {
@@ -299,7 +295,7 @@ func TestSessionsInteroperate(t *testing.T) {
 				t.Errorf("keys after the returning request = %q; want no new key (%q)", after, before)
 			}
 			if ttl, _ := s.redis.Do("TTL", key).(int64); ttl < 2591990 {
-				t.Errorf("TTL %s = %d after the returning request; want it rolled back to 30 days", key, ttl)
+				t.Errorf("TTL %s = %d after the returning request; want it rolled back to 30 days\n%s", key, ttl, dir.to.Stderr)
 			}
 			rolled := s.redis.Do("GET", key).(string)
 			if rolled == value || isoRe.ReplaceAllString(rolled, "") != isoRe.ReplaceAllString(value, "") {
@@ -311,7 +307,10 @@ func TestSessionsInteroperate(t *testing.T) {
 					Expires        time.Time `json:"expires"`
 				} `json:"cookie"`
 			}
-			if err := json.Unmarshal([]byte(rolled), &doc); err != nil || doc.Cookie.OriginalMaxAge != 2592000000 ||
+			// Node stores 2591999999 when a millisecond ticks between its
+			// two clock reads, and a rolled session keeps it.
+			if err := json.Unmarshal([]byte(rolled), &doc); err != nil ||
+				doc.Cookie.OriginalMaxAge != 2592000000 && doc.Cookie.OriginalMaxAge != 2591999999 ||
 				time.Until(doc.Cookie.Expires) < 29*24*time.Hour {
 				t.Errorf("rolled session %s: %+v, %v; want originalMaxAge 2592000000 and expires in 30 days", rolled, doc, err)
 			}

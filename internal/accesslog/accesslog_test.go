@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,14 +22,16 @@ func TestAppendDefault(t *testing.T) {
 		e    Entry
 		want string
 	}{
-		{"the seed's sample line", Entry{RemoteAddr: "::ffff:192.168.251.1", Time: at, Method: "GET", URL: "/", ProtoMajor: 1, ProtoMinor: 1, Status: 200, ContentLength: "20",
-			UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_3) AppleWebKit/602.4.8 (KHTML, like Gecko) Version/10.0.3 Safari/602.4.8"},
+		{"the seed's sample line", Entry{Remote: netip.MustParseAddr("192.168.251.1"), Time: at, Method: []byte("GET"), URL: []byte("/"), ProtoMajor: 1, ProtoMinor: 1, Status: 200, ContentLength: 20,
+			UserAgent: []byte("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_3) AppleWebKit/602.4.8 (KHTML, like Gecko) Version/10.0.3 Safari/602.4.8")},
 			`::ffff:192.168.251.1 - - [Wed, 19 Jul 2017 15:34:57 GMT] "GET / HTTP/1.1" 200 20 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_3) AppleWebKit/602.4.8 (KHTML, like Gecko) Version/10.0.3 Safari/602.4.8"` + "\n"},
-		{"missing fields are dashes", Entry{Time: at, Method: "GET", URL: "/x", ProtoMajor: 1, ProtoMinor: 0, Status: 304},
+		{"missing fields are dashes", Entry{Time: at, Method: []byte("GET"), URL: []byte("/x"), ProtoMajor: 1, ProtoMinor: 0, Status: 304, ContentLength: -1},
 			`- - - [Wed, 19 Jul 2017 15:34:57 GMT] "GET /x HTTP/1.0" 304 - "-" "-"` + "\n"},
-		{"nothing is escaped; header bytes are Latin-1", Entry{RemoteAddr: "::1", Time: at.In(time.FixedZone("X", 3600)), Method: "GET", URL: `/a"b`, ProtoMajor: 1, ProtoMinor: 1, Status: 404, ContentLength: "9",
-			Referrer: "r\"é", UserAgent: "caf\xc3\xa9"},
+		{"nothing is escaped; header bytes are Latin-1", Entry{Remote: netip.MustParseAddr("::1"), Time: at.In(time.FixedZone("X", 3600)), Method: []byte("GET"), URL: []byte(`/a"b`), ProtoMajor: 1, ProtoMinor: 1, Status: 404, ContentLength: 9,
+			Referrer: []byte("r\"é"), UserAgent: []byte("caf\xc3\xa9")},
 			"::1 - - [Wed, 19 Jul 2017 15:34:57 GMT] \"GET /a\"b HTTP/1.1\" 404 9 \"r\"\u00c3\u00a9\" \"caf\u00c3\u00a9\"\n"},
+		{"an empty body has a Content-Length of 0", Entry{Time: at, Method: []byte("HEAD"), URL: []byte("/"), ProtoMajor: 1, ProtoMinor: 1, Status: 200, ContentLength: 0},
+			`- - - [Wed, 19 Jul 2017 15:34:57 GMT] "HEAD / HTTP/1.1" 200 0 "-" "-"` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,42 +42,40 @@ func TestAppendDefault(t *testing.T) {
 	}
 }
 
-func TestNodeAddr(t *testing.T) {
+// TestDatesOfConsecutiveSeconds: the cached date follows the clock, both
+// ways, and matches toUTCString at every second.
+func TestDatesOfConsecutiveSeconds(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"127.0.0.1:5000":      "::ffff:127.0.0.1",
-		"192.168.251.1:80":    "::ffff:192.168.251.1",
-		"[::1]:5000":          "::1",
-		"[2001:db8::1]:443":   "2001:db8::1",
-		"[::ffff:10.0.0.1]:1": "::ffff:10.0.0.1",
-		"[fe80::1%eth0]:22":   "fe80::1%eth0",
-		"@":                   "@",
-		"pipe":                "pipe",
-	} {
-		if got := NodeAddr(in); got != want {
-			t.Errorf("NodeAddr(%q) = %q; want %q", in, got, want)
+	at := time.Date(2017, 7, 19, 15, 34, 57, 0, time.UTC)
+	for _, d := range []time.Duration{0, 999 * time.Millisecond, time.Second, 3 * time.Second, -time.Hour, time.Second} {
+		when := at.Add(d)
+		want := when.Format(http.TimeFormat)
+		if got := string(appendDate(nil, when)); got != want {
+			t.Errorf("appendDate(%v) = %q; want %q", when, got, want)
 		}
 	}
 }
 
-func TestHeadersAsNodeHoldsThem(t *testing.T) {
+func TestAppendNodeAddr(t *testing.T) {
 	t.Parallel()
-	h := http.Header{"Referer": {"", "b"}, "Referrer": {"x", "y"}, "User-Agent": {"first", "second"}}
-	if got := Referrer(h); got != "x, y" {
-		t.Errorf("Referrer with an empty Referer = %q; want the joined Referrer fields %q", got, "x, y")
-	}
-	h["Referer"] = []string{"a", "b"}
-	if got := Referrer(h); got != "a" {
-		t.Errorf("Referrer = %q; want the first Referer %q", got, "a")
-	}
-	if got := UserAgent(h); got != "first" {
-		t.Errorf("UserAgent = %q; want the first field", got)
+	for in, want := range map[string]string{
+		"127.0.0.1":        "::ffff:127.0.0.1",
+		"192.168.251.1":    "::ffff:192.168.251.1",
+		"::1":              "::1",
+		"2001:db8::1":      "2001:db8::1",
+		"::ffff:10.0.0.1":  "::ffff:10.0.0.1",
+		"fe80::1%eth0":     "fe80::1%eth0",
+		"2001:0db8:0::0:1": "2001:db8::1",
+	} {
+		if got := string(AppendNodeAddr(nil, netip.MustParseAddr(in))); got != want {
+			t.Errorf("AppendNodeAddr(%s) = %q; want %q", in, got, want)
+		}
 	}
 }
 
 func openLog(t *testing.T, path string) *File {
 	t.Helper()
-	f, err := Open(path, func(err error) { t.Errorf("background write: %v", err) })
+	f, err := Open(path, Hooks{Error: func(err error) { t.Errorf("background write: %v", err) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestOpenFailsClearly(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, nil, 0o644)
-	if _, err := Open(filepath.Join(blocker, "sub", "x.log"), nil); err == nil || !strings.Contains(err.Error(), "log") {
+	if _, err := Open(filepath.Join(blocker, "sub", "x.log"), Hooks{}); err == nil || !strings.Contains(err.Error(), "log") {
 		t.Errorf("Open under a regular file = %v; want a clear error", err)
 	}
 }
@@ -243,13 +244,13 @@ func TestCloseFlushes(t *testing.T) {
 }
 
 // failingFile is a File on /dev/full, where every write fails.
-func failingFile(t *testing.T, size int, onError func(error)) *File {
+func failingFile(t *testing.T, size int, hooks Hooks) *File {
 	t.Helper()
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatalf("/dev/full is needed: %v", err)
 	}
-	f := &File{path: "/dev/full", size: size, flushDelay: time.Hour, retryDelay: time.Hour, onError: onError, f: full}
+	f := &File{path: "/dev/full", size: size, flushDelay: time.Hour, retryDelay: time.Hour, hooks: hooks, f: full}
 	t.Cleanup(func() { f.Close() })
 	return f
 }
@@ -260,7 +261,7 @@ func failingFile(t *testing.T, size int, onError func(error)) *File {
 func TestAFailingFileKeepsLines(t *testing.T) {
 	t.Parallel()
 	var reported []error
-	f := failingFile(t, 16, func(err error) { reported = append(reported, err) })
+	f := failingFile(t, 16, Hooks{Error: func(err error) { reported = append(reported, err) }})
 	first := []byte("a line longer than the buffer\n")
 	if _, err := f.Write(first); err == nil {
 		t.Fatal("Write to a full device succeeded")
@@ -299,12 +300,12 @@ func TestAFailingFileKeepsLines(t *testing.T) {
 func TestAFailedFlushIsRetried(t *testing.T) {
 	t.Parallel()
 	errs := make(chan error, 100)
-	f := failingFile(t, DefaultBufferSize, func(err error) {
+	f := failingFile(t, DefaultBufferSize, Hooks{Error: func(err error) {
 		select {
 		case errs <- err:
 		default:
 		}
-	})
+	}})
 	f.flushDelay, f.retryDelay = time.Millisecond, time.Millisecond
 	if _, err := f.Write([]byte("kept\n")); err != nil {
 		t.Fatalf("Write of a buffered line: %v", err)
@@ -354,5 +355,95 @@ func TestLinesAfterCloseAreCounted(t *testing.T) {
 	f.Write([]byte("later\n"))
 	if lines, n := f.Dropped(); lines != 2 || n != 11 {
 		t.Errorf("Dropped() = %d lines, %d bytes after two Writes past Close; want 2, 11", lines, n)
+	}
+}
+
+// TestDropsAreReportedWhenTheyStartAndEnd: a failing file reports once
+// that it began dropping lines, however many it drops, and once that
+// writes work again, with what it dropped in between.
+func TestDropsAreReportedWhenTheyStartAndEnd(t *testing.T) {
+	t.Parallel()
+	type end struct{ lines, bytes uint64 }
+	var starts []error
+	var ends []end
+	f := failingFile(t, 16, Hooks{
+		DropStart: func(err error) { starts = append(starts, err) },
+		DropEnd:   func(lines, bytes uint64) { ends = append(ends, end{lines, bytes}) },
+	})
+	line := []byte(strings.Repeat("x", 1023) + "\n")
+	// Up to the bound the lines are kept: nothing dropped, nothing said.
+	for range maxBuffered / len(line) {
+		f.Write(line)
+	}
+	if lines, _ := f.Dropped(); lines != 0 || len(starts) != 0 {
+		t.Fatalf("after filling the bound: %d lines dropped, %d drop starts; want none", lines, len(starts))
+	}
+	for range 3 * maxBuffered / len(line) {
+		f.Write(line)
+	}
+	dropped, droppedBytes := f.Dropped()
+	if dropped == 0 || len(starts) != 1 || !strings.Contains(fmt.Sprint(starts[0]), "no space left") {
+		t.Fatalf("after writing 3 times the bound to a full disk: %d lines dropped, drop starts %v; want lines dropped and one start naming the write error", dropped, starts)
+	}
+	if len(ends) != 0 {
+		t.Fatalf("drop ends %v while the disk is still full; want none", ends)
+	}
+
+	// Room again: the next flush works and reports the end, once.
+	good, err := os.Create(filepath.Join(t.TempDir(), "a.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	full := f.f
+	f.f = good
+	err = f.flushLocked()
+	f.mu.Unlock()
+	full.Close()
+	if err != nil {
+		t.Fatalf("flush after the disk recovered: %v", err)
+	}
+	if len(ends) != 1 || ends[0] != (end{dropped, droppedBytes}) {
+		t.Fatalf("drop ends %v; want one of %d lines, %d bytes", ends, dropped, droppedBytes)
+	}
+	f.Write(line)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(starts) != 1 || len(ends) != 1 {
+		t.Errorf("after writing on: %d drop starts, %d ends; want still one each", len(starts), len(ends))
+	}
+
+	// Each outage is an episode of its own, counted from its start.
+	f2 := failingFile(t, 16, Hooks{
+		DropStart: func(err error) { starts = append(starts, err) },
+		DropEnd:   func(lines, bytes uint64) { ends = append(ends, end{lines, bytes}) },
+	})
+	for round := range 2 {
+		for range 2 * maxBuffered / len(line) {
+			f2.Write(line)
+		}
+		good, err := os.Create(filepath.Join(t.TempDir(), fmt.Sprintf("b%d.log", round)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f2.mu.Lock()
+		f2.f.Close()
+		f2.f = good
+		err = f2.flushLocked()
+		good.Close()
+		f2.f = full // and full again for the next round
+		f2.mu.Unlock()
+		if err != nil {
+			t.Fatalf("round %d: flush with room: %v", round, err)
+		}
+	}
+	lines, bytes := f2.Dropped()
+	if len(starts) != 3 || len(ends) != 3 || ends[1].lines+ends[2].lines != lines || ends[1].bytes+ends[2].bytes != bytes {
+		t.Errorf("two more outages: %d starts in all, ends %v, Dropped() = %d lines, %d bytes; want two more of each, adding up", len(starts), ends, lines, bytes)
 	}
 }

@@ -27,7 +27,7 @@ const (
 // out when the buffer fills, FlushDelay after the first unwritten line,
 // on Reopen and on Close, so a line is never lost on an orderly shutdown.
 // A failed write keeps the lines (up to a bound) and is retried by a
-// timer; failures the caller does not see (the timer's) go to onError,
+// timer; failures the caller does not see (the timer's) go to its Hooks,
 // and lines given up on are counted (Dropped).
 // A File is safe for concurrent use.
 type File struct {
@@ -35,10 +35,7 @@ type File struct {
 	size       int
 	flushDelay time.Duration
 	retryDelay time.Duration
-	// onError, if set, hears about failed writes, which Write returns
-	// only once and the timer's flushes cannot return. It is called with
-	// the File locked.
-	onError func(error)
+	hooks      Hooks
 
 	mu      sync.Mutex
 	f       *os.File
@@ -46,16 +43,36 @@ type File struct {
 	timer   *time.Timer
 	gen     uint64 // of timer; a timer whose gen is stale does nothing
 	failing bool   // the last write failed; the timer retries it
+	lastErr error  // of the last failed write
 	closed  bool
 
 	droppedLines, droppedBytes uint64
+	// dropping is set from the first line dropped while writes fail to
+	// the next write that works; the counts are Dropped's when it began.
+	dropping                     bool
+	dropFromLines, dropFromBytes uint64
+}
+
+// Hooks hear what a File cannot return to its callers. Each may be nil.
+// They are called with the File locked, so they must not call it.
+type Hooks struct {
+	// Error hears about failed writes, which Write returns only once and
+	// the timer's flushes cannot return.
+	Error func(error)
+	// DropStart hears, once, that writes have been failing (err is the
+	// last failure) for so long that the File has begun dropping its
+	// oldest lines.
+	DropStart func(err error)
+	// DropEnd hears, once, that writes work again after DropStart: lines
+	// and bytes is what was dropped in between.
+	DropEnd func(lines, bytes uint64)
 }
 
 // Open opens path for appending, creating it 0644 and its directory 0755
 // if missing, so that a log shipper running as another user can read it.
-// onError, which may be nil, hears about background write failures.
-func Open(path string, onError func(error)) (*File, error) {
-	l := &File{path: path, size: DefaultBufferSize, flushDelay: DefaultFlushDelay, retryDelay: DefaultRetryDelay, onError: onError}
+// hooks hear about background write failures and dropped lines.
+func Open(path string, hooks Hooks) (*File, error) {
+	l := &File{path: path, size: DefaultBufferSize, flushDelay: DefaultFlushDelay, retryDelay: DefaultRetryDelay, hooks: hooks}
 	f, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -153,8 +170,8 @@ func (l *File) timedFlush(gen uint64) {
 }
 
 func (l *File) report(err error) {
-	if l.onError != nil {
-		l.onError(err)
+	if l.hooks.Error != nil {
+		l.hooks.Error(err)
 	}
 }
 
@@ -177,7 +194,7 @@ func (l *File) flushLocked() error {
 	n, err := l.f.Write(l.buf)
 	l.buf = l.buf[:copy(l.buf, l.buf[n:])]
 	if err != nil {
-		l.failing = true
+		l.failing, l.lastErr = true, err
 		l.trimLocked()
 		if !l.closed {
 			l.armLocked(l.retryDelay)
@@ -185,6 +202,12 @@ func (l *File) flushLocked() error {
 		return fmt.Errorf("flush: %w", err)
 	}
 	l.failing = false
+	if l.dropping {
+		l.dropping = false
+		if l.hooks.DropEnd != nil {
+			l.hooks.DropEnd(l.droppedLines-l.dropFromLines, l.droppedBytes-l.dropFromBytes)
+		}
+	}
 	return nil
 }
 
@@ -196,6 +219,13 @@ func (l *File) trimLocked() {
 	}
 	if nl := bytes.IndexByte(l.buf[over:], '\n'); nl >= 0 {
 		over += nl + 1
+	}
+	if !l.dropping {
+		l.dropping = true
+		l.dropFromLines, l.dropFromBytes = l.droppedLines, l.droppedBytes
+		if l.hooks.DropStart != nil {
+			l.hooks.DropStart(l.lastErr)
+		}
 	}
 	l.dropLocked(l.buf[:over])
 	l.buf = l.buf[:copy(l.buf, l.buf[over:])]

@@ -5,27 +5,34 @@ package accesslog
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/appstack/appstack/internal/js"
 )
 
 // Entry holds the tokens of connect's default format for one request.
+// The byte slices may point into the request's buffers: AppendDefault
+// copies them.
 type Entry struct {
-	// RemoteAddr is :remote-addr as Node prints it (see NodeAddr).
-	RemoteAddr string
+	// Remote is the peer's address, printed as Node prints :remote-addr
+	// (see AppendNodeAddr); the zero Addr prints "-".
+	Remote netip.Addr
 	// Time is when the line is written, :date.
 	Time time.Time
 	// Method and URL are the request line's method and target, as sent.
-	Method, URL string
+	Method, URL []byte
 	// ProtoMajor and ProtoMinor make :http-version.
 	ProtoMajor, ProtoMinor int
 	Status                 int
-	// ContentLength is the response's Content-Length header, "" if none.
-	ContentLength string
-	// Referrer and UserAgent are the request headers as Node holds them
-	// (see Referrer and UserAgent).
-	Referrer, UserAgent string
+	// ContentLength is the response's Content-Length, -1 if it had none.
+	ContentLength int
+	// Referrer and UserAgent are the request headers as Node holds them:
+	// the first Referer field if not empty, else the Referrer fields joined
+	// with ", "; the first User-Agent field.
+	Referrer, UserAgent []byte
 }
 
 // AppendDefault appends e in connect's default format and a newline:
@@ -36,9 +43,13 @@ type Entry struct {
 // Nothing is escaped, as connect escapes nothing; header values, which Node
 // reads as Latin-1 and writes as UTF-8, are re-encoded the same way.
 func AppendDefault(dst []byte, e *Entry) []byte {
-	dst = appendToken(dst, e.RemoteAddr)
+	if e.Remote.IsValid() {
+		dst = AppendNodeAddr(dst, e.Remote)
+	} else {
+		dst = append(dst, '-')
+	}
 	dst = append(dst, " - - ["...)
-	dst = e.Time.UTC().AppendFormat(dst, http.TimeFormat)
+	dst = appendDate(dst, e.Time)
 	dst = append(dst, "] \""...)
 	dst = appendToken(dst, e.Method)
 	dst = append(dst, ' ')
@@ -54,7 +65,11 @@ func AppendDefault(dst []byte, e *Entry) []byte {
 		dst = strconv.AppendInt(dst, int64(e.Status), 10)
 	}
 	dst = append(dst, ' ')
-	dst = appendToken(dst, e.ContentLength)
+	if e.ContentLength < 0 {
+		dst = append(dst, '-')
+	} else {
+		dst = strconv.AppendInt(dst, int64(e.ContentLength), 10)
+	}
 	dst = append(dst, " \""...)
 	dst = appendLatin1(dst, e.Referrer)
 	dst = append(dst, "\" \""...)
@@ -62,8 +77,28 @@ func AppendDefault(dst []byte, e *Entry) []byte {
 	return append(dst, "\"\n"...)
 }
 
-func appendToken(dst []byte, s string) []byte {
-	if s == "" {
+// dateCache holds :date for one second: formatting it is most of the
+// cost of a line, and a busy server writes thousands a second.
+type dateCache struct {
+	sec  int64
+	text []byte
+}
+
+var lastDate atomic.Pointer[dateCache]
+
+// appendDate appends t as toUTCString prints it (the HTTP date format).
+func appendDate(dst []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return append(dst, d.text...)
+	}
+	text := t.UTC().AppendFormat(make([]byte, 0, len(http.TimeFormat)), http.TimeFormat)
+	lastDate.Store(&dateCache{sec: sec, text: text})
+	return append(dst, text...)
+}
+
+func appendToken(dst, s []byte) []byte {
+	if len(s) == 0 {
 		return append(dst, '-')
 	}
 	return append(dst, s...)
@@ -71,98 +106,19 @@ func appendToken(dst []byte, s string) []byte {
 
 // appendLatin1 appends the header value s, read byte by byte as Latin-1
 // and written as UTF-8, as Node does; "-" if empty.
-func appendLatin1(dst []byte, s string) []byte {
-	if s == "" {
+func appendLatin1(dst, s []byte) []byte {
+	if len(s) == 0 {
 		return append(dst, '-')
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < utf8.RuneSelf {
-			dst = append(dst, c)
-		} else {
-			dst = utf8.AppendRune(dst, rune(c))
-		}
-	}
-	return dst
+	return js.AppendLatin1(dst, s)
 }
 
-// NodeAddr returns the peer address as Node's req.ip prints it for a
+// AppendNodeAddr appends a peer address as Node's req.ip prints it for a
 // server listening on the dual-stack "::": IPv4 peers as ::ffff:a.b.c.d,
-// IPv6 peers in their compressed form. remoteAddr is net/http's
-// Request.RemoteAddr, host:port.
-func NodeAddr(remoteAddr string) string {
-	host := remoteAddr
-	if i := lastColonOutsideBrackets(remoteAddr); i >= 0 {
-		host = remoteAddr[:i]
+// IPv6 peers in their compressed form.
+func AppendNodeAddr(dst []byte, a netip.Addr) []byte {
+	if a.Is4() || a.Is4In6() {
+		return a.Unmap().AppendTo(append(dst, "::ffff:"...))
 	}
-	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-		return host[1 : len(host)-1]
-	}
-	if isIPv4(host) {
-		return "::ffff:" + host
-	}
-	return host
-}
-
-func lastColonOutsideBrackets(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		switch s[i] {
-		case ':':
-			return i
-		case ']':
-			return -1
-		}
-	}
-	return -1
-}
-
-func isIPv4(s string) bool {
-	dots := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '.':
-			dots++
-		case c < '0' || c > '9':
-			return false
-		}
-	}
-	return dots == 3
-}
-
-// Referrer is :referrer: the Referer header, else Referrer. Node keeps
-// only the first Referer field but joins repeated Referrer fields with
-// ", ".
-func Referrer(h http.Header) string {
-	if v := h["Referer"]; len(v) > 0 && v[0] != "" {
-		return v[0]
-	}
-	return join(h["Referrer"])
-}
-
-// UserAgent is :user-agent; Node keeps only the first User-Agent field.
-func UserAgent(h http.Header) string {
-	if v := h["User-Agent"]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func join(v []string) string {
-	switch len(v) {
-	case 0:
-		return ""
-	case 1:
-		return v[0]
-	}
-	n := 0
-	for _, s := range v {
-		n += len(s) + 2
-	}
-	b := make([]byte, 0, n)
-	for i, s := range v {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, s...)
-	}
-	return string(b)
+	return a.AppendTo(dst)
 }

@@ -49,10 +49,11 @@ type Config struct {
 // The client never sends CLIENT SETINFO (DisableIdentity) and speaks
 // RESP2, so the commands it sends on connect are HELLO 2 [AUTH ...] and
 // SELECT when DB > 0; images/redis/webapp.acl allows those and the
-// store's GET, SETEX, WAIT and PING. In Sentinel mode go-redis's failover
-// client asks the Sentinels for the master on every dial (HELLO 3,
-// SENTINEL GET-MASTER-ADDR-BY-NAME and SENTINELS), and listens for
-// +switch-master (SUBSCRIBE, PING): images/redis/webapp-sentinel.acl.
+// store's GETRANGE, STRLEN, SETEX, WAIT, ROLE and PING. In Sentinel mode
+// go-redis's failover client asks the Sentinels for the master on every
+// dial (HELLO 3, SENTINEL GET-MASTER-ADDR-BY-NAME and SENTINELS), and
+// listens for +switch-master (SUBSCRIBE, PING):
+// images/redis/webapp-sentinel.acl.
 func New(cfg Config) *redis.Client {
 	timeout := cfg.Timeout
 	if timeout <= 0 {

@@ -182,6 +182,20 @@ func (s *Server) Do(args ...any) any {
 	return v
 }
 
+// CommandCalls returns how many times the server has run cmd (lower
+// case, as INFO commandstats names it).
+func (s *Server) CommandCalls(cmd string) int {
+	s.tb.Helper()
+	info, _ := s.Do("INFO", "commandstats").(string)
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls="); ok {
+			n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+			return n
+		}
+	}
+	return 0
+}
+
 // ReplicaOf starts a second server replicating from s and waits until the
 // link is up.
 func (s *Server) ReplicaOf(directives ...string) *Server {
@@ -198,6 +212,25 @@ func (s *Server) ReplicaOf(directives ...string) *Server {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// WaitAcked waits until a replica acknowledges the primary s's writes
+// (WAIT 1): a replica that has just synced acknowledges nothing for up to
+// a second, so a test that needs WAIT to succeed waits for this first.
+func (s *Server) WaitAcked() {
+	s.tb.Helper()
+	s.Do("SET", "redistest:replication-probe", "1")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		// WAIT returns as soon as a replica acknowledges, or after 1 s.
+		if n, _ := s.Do("WAIT", "1", "1000").(int64); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redistest: no replica of %s acknowledged a write within 20 s", s.Addr)
+		}
+	}
+	s.Do("DEL", "redistest:replication-probe")
 }
 
 func ping(addr string) error {

@@ -72,40 +72,6 @@ func TestCookieValueJoinsFieldsAsNode(t *testing.T) {
 	}
 }
 
-func TestDecodeURIComponentMatchesNode(t *testing.T) {
-	t.Parallel()
-	in := []string{"", "plain", "a%20b", "%41%42", "%e2%82%ac", "%E2%82%AC", "%", "%4", "%G0", "%FF", "%C0%80",
-		"%ED%9F%BF", "%ED%A0%80", "%F0%90%80%80", "%F4%8F%BF%BF", "%F4%90%80%80", "%F8%88%80%80%80", "%80", "%E2%82",
-		"%E2%82%41", "a+b", "%2F%3F%23", "%00", "é%C3%A9"}
-	var want []*string
-	nodetest.Eval(t, `print(input.map((s) => { try { return decodeURIComponent(s); } catch (e) { return null; } }));`, in, &want)
-	for i, s := range in {
-		got, ok := DecodeURIComponent(s)
-		switch {
-		case want[i] == nil && ok:
-			t.Errorf("DecodeURIComponent(%q) = %q, true; node throws URIError", s, got)
-		case want[i] != nil && (!ok || got != *want[i]):
-			t.Errorf("DecodeURIComponent(%q) = %q, %v; node gives %q", s, got, ok, *want[i])
-		}
-	}
-}
-
-func TestEncodeURIComponentMatchesNode(t *testing.T) {
-	t.Parallel()
-	var all strings.Builder
-	for c := byte(0x20); c < 0x7f; c++ {
-		all.WriteByte(c)
-	}
-	in := []string{all.String(), "s:abc.d+e/f=", "é€😀"}
-	var want []string
-	nodetest.Eval(t, `print(input.map(encodeURIComponent));`, in, &want)
-	for i, s := range in {
-		if got := string(appendURIComponent(nil, s)); got != want[i] {
-			t.Errorf("appendURIComponent(%q) = %q; node's encodeURIComponent gives %q", s, got, want[i])
-		}
-	}
-}
-
 func FuzzCookieValue(f *testing.F) {
 	for _, h := range cookieHeaders {
 		f.Add(h)
@@ -124,27 +90,6 @@ func FuzzCookieValue(f *testing.F) {
 		}
 		if !utf8.ValidString(v) {
 			t.Fatalf("CookieValue(%q) = %q: not UTF-8", header, v)
-		}
-	})
-}
-
-func FuzzDecodeURIComponent(f *testing.F) {
-	for _, s := range []string{"a%20b", "%E2%82%AC", "%FF", "%", "%ED%A0%80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := DecodeURIComponent(s)
-		if !ok {
-			return
-		}
-		if utf8.ValidString(s) && !utf8.ValidString(d) {
-			t.Fatalf("DecodeURIComponent(%q) = %q: not UTF-8", s, d)
-		}
-		// Decoding an encoding gives the original back.
-		if utf8.ValidString(d) {
-			if back, ok := DecodeURIComponent(string(appendURIComponent(nil, d))); !ok || back != d {
-				t.Fatalf("DecodeURIComponent(encodeURIComponent(%q)) = %q, %v", d, back, ok)
-			}
 		}
 	})
 }

@@ -2,10 +2,13 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/appstack/appstack/internal/js"
 	"github.com/appstack/appstack/internal/nodetest"
 	"github.com/appstack/appstack/internal/redistest"
 	"github.com/appstack/appstack/internal/session"
@@ -101,7 +104,7 @@ func TestCommitWritesWhatConnectWrites(t *testing.T) {
 	want := connect(t, "replaced-below", "keyboard-cat", docs)
 
 	t.Run("a new session is saved and gets connect's cookie", func(t *testing.T) {
-		s, err := m.Load(ctx, http.Header{})
+		s, err := m.Load(ctx, nil)
 		if err != nil || !s.New {
 			t.Fatalf("Load without a cookie = %+v, %v; want a new session", s, err)
 		}
@@ -119,8 +122,7 @@ func TestCommitWritesWhatConnectWrites(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			id := session.NewID()
 			srv.Do("SET", "sess:"+id, s.doc)
-			h := http.Header{"Cookie": {"connect.sid=" + "s%3A" + signer.Sign(id)}}
-			sess, err := m.Load(ctx, h)
+			sess, err := m.Load(ctx, []string{"connect.sid=" + "s%3A" + signer.Sign(id)})
 			if err != nil || sess.New || sess.ID != id {
 				t.Fatalf("Load(%s) = %+v, %v; want the stored session", id, sess, err)
 			}
@@ -142,6 +144,38 @@ func TestCommitWritesWhatConnectWrites(t *testing.T) {
 			}
 			checkStored(t, srv, w.Key, w)
 		})
+	}
+}
+
+// TestNewSessionsAcrossSeconds: new sessions made a millisecond, then a
+// second, then an hour apart (and back) each store their own expiry and
+// send it in their cookie.
+func TestNewSessionsAcrossSeconds(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	signer, _ := session.NewSigner("keyboard-cat")
+	var at time.Time
+	m := &session.Manager{Store: newStore(t, srv), Signer: signer, Now: func() time.Time { return at }}
+	ctx := context.Background()
+	base := time.UnixMilli(1_800_000_000_998)
+	for _, d := range []time.Duration{0, time.Millisecond, 2 * time.Millisecond, time.Second, time.Hour, 0, 24 * time.Hour * 365 * 200} {
+		at = base.Add(d)
+		s, err := m.Load(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie, err := m.Commit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expires := at.Add(session.MaxAge).UTC()
+		wantDoc := `{"cookie":{"originalMaxAge":2592000000,"expires":"` + string(js.AppendISOString(nil, expires)) + `","httpOnly":true,"path":"/"}}`
+		if got, _ := srv.Do("GET", "sess:"+s.ID).(string); got != wantDoc {
+			t.Errorf("at %v: stored %s; want %s", at, got, wantDoc)
+		}
+		if want := "; Expires=" + expires.Format(http.TimeFormat) + ";"; !strings.Contains(cookie, want) {
+			t.Errorf("at %v: Set-Cookie %q; want it to contain %q", at, cookie, want)
+		}
 	}
 }
 
@@ -172,43 +206,52 @@ func TestLoadGivesANewSessionForBadCookies(t *testing.T) {
 	} {
 		srv.Do("SET", "sess:"+key, doc)
 	}
+	// One byte over the store's default cap, 1 MiB: a valid session padded.
+	srv.Do("SET", "sess:huge", `{"cookie":{"path":"/"},"pad":"`+strings.Repeat("x", sessionredis.DefaultMaxValueBytes)+`"}`)
 	signed := "s%3A" + signer.Sign(id)
 
 	tests := []struct {
 		name   string
 		cookie string
 		want   string // the id Load must return; "" for a new session
+		// discarded is what the new session's Discarded must wrap: the
+		// stored session's flaw; nil if it has none.
+		discarded error
 	}{
-		{"a validly signed cookie loads the session", "connect.sid=" + signed, id},
-		{"a cookie signed with a rotated-out secret still loads it", "connect.sid=s%3A" + oldSigner.Sign(id), id},
-		{"no cookie", "", ""},
-		{"another cookie only", "other=1", ""},
-		{"a tampered id", "connect.sid=s%3AX" + signer.Sign(id)[1:], ""},
-		{"a tampered signature", "connect.sid=" + signed[:len(signed)-2] + "xx", ""},
-		{"an unsigned id, which connect would accept", "connect.sid=" + id, ""},
-		{"a JSON cookie, on which connect fails with 500", "connect.sid=j%3A%7B%7D", ""},
-		{"a malformed percent-encoding", "connect.sid=%ZZ" + signed, ""},
-		{"an oversized cookie", "connect.sid=s%3A" + string(make([]byte, 8000)), ""},
-		{"a signed id that is not stored", "connect.sid=s%3A" + signer.Sign("expired"), ""},
-		{"a stored value that is not JSON", "connect.sid=s%3A" + signer.Sign("notjson"), ""},
-		{"a stored value that is not an object", "connect.sid=s%3A" + signer.Sign("array"), ""},
-		{"a stored session without a cookie", "connect.sid=s%3A" + signer.Sign("nocookie"), ""},
-		{"a stored cookie that is not an object", "connect.sid=s%3A" + signer.Sign("cookiestring"), ""},
-		{"a stored value that is not UTF-8", "connect.sid=s%3A" + signer.Sign("badutf8"), ""},
+		{"a validly signed cookie loads the session", "connect.sid=" + signed, id, nil},
+		{"a cookie signed with a rotated-out secret still loads it", "connect.sid=s%3A" + oldSigner.Sign(id), id, nil},
+		{"no cookie", "", "", nil},
+		{"another cookie only", "other=1", "", nil},
+		{"a tampered id", "connect.sid=s%3AX" + signer.Sign(id)[1:], "", nil},
+		{"a tampered signature", "connect.sid=" + signed[:len(signed)-2] + "xx", "", nil},
+		{"an unsigned id, which connect would accept", "connect.sid=" + id, "", nil},
+		{"a JSON cookie, on which connect fails with 500", "connect.sid=j%3A%7B%7D", "", nil},
+		{"a malformed percent-encoding", "connect.sid=%ZZ" + signed, "", nil},
+		{"an oversized cookie", "connect.sid=s%3A" + string(make([]byte, 8000)), "", nil},
+		{"a signed id that is not stored", "connect.sid=s%3A" + signer.Sign("expired"), "", nil},
+		{"a stored value that is not JSON", "connect.sid=s%3A" + signer.Sign("notjson"), "", session.ErrCorrupt},
+		{"a stored value that is not an object", "connect.sid=s%3A" + signer.Sign("array"), "", session.ErrCorrupt},
+		{"a stored session without a cookie", "connect.sid=s%3A" + signer.Sign("nocookie"), "", session.ErrCorrupt},
+		{"a stored cookie that is not an object", "connect.sid=s%3A" + signer.Sign("cookiestring"), "", session.ErrCorrupt},
+		{"a stored value that is not UTF-8", "connect.sid=s%3A" + signer.Sign("badutf8"), "", session.ErrCorrupt},
+		{"a stored session over the cap", "connect.sid=s%3A" + signer.Sign("huge"), "", session.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
+			var fields []string
 			if tt.cookie != "" {
-				h.Set("Cookie", tt.cookie)
+				fields = []string{tt.cookie}
 			}
-			s, err := m.Load(ctx, h)
+			s, err := m.Load(ctx, fields)
 			if err != nil {
 				t.Fatalf("Load(%.60q): %v", tt.cookie, err)
 			}
 			if tt.want == "" {
 				if !s.New || len(s.ID) != 24 {
 					t.Errorf("Load(%.60q) = %+v; want a new session", tt.cookie, s)
+				}
+				if !errors.Is(s.Discarded, tt.discarded) {
+					t.Errorf("Load(%.60q).Discarded = %v; want %v", tt.cookie, s.Discarded, tt.discarded)
 				}
 				return
 			}
@@ -225,12 +268,11 @@ func TestLoadReportsStoreFailure(t *testing.T) {
 	signer, _ := session.NewSigner("keyboard-cat")
 	m := &session.Manager{Store: newStore(t, srv), Signer: signer}
 	srv.Kill()
-	h := http.Header{"Cookie": {"connect.sid=s%3A" + signer.Sign(session.NewID())}}
-	if s, err := m.Load(context.Background(), h); err == nil {
+	if s, err := m.Load(context.Background(), []string{"connect.sid=s%3A" + signer.Sign(session.NewID())}); err == nil {
 		t.Errorf("Load with Redis down = %+v, nil; want an error", s)
 	}
 	// A request without a cookie needs no store: it still gets a session.
-	if s, err := m.Load(context.Background(), http.Header{}); err != nil || !s.New {
+	if s, err := m.Load(context.Background(), nil); err != nil || !s.New {
 		t.Errorf("Load without a cookie, Redis down = %+v, %v; want a new session", s, err)
 	}
 }

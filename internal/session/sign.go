@@ -17,9 +17,16 @@ import (
 // A Signer is safe for concurrent use.
 type Signer struct {
 	keys [][]byte
-	// macs pool an HMAC per key: hmac.New costs more than the MAC of a
-	// session id.
+	// macs pool an HMAC per key, with a buffer: hmac.New costs more than
+	// the MAC of a session id, and what goes through the hash.Hash
+	// interface would be allocated on every call.
 	macs []sync.Pool
+}
+
+// macState is a pooled HMAC and its scratch buffer.
+type macState struct {
+	h   hash.Hash
+	buf []byte
 }
 
 // NewSigner returns a Signer for secrets, the first of which signs.
@@ -34,28 +41,36 @@ func NewSigner(secrets ...string) (*Signer, error) {
 		}
 		key := []byte(sec)
 		s.keys = append(s.keys, key)
-		s.macs[i].New = func() any { return hmac.New(sha256.New, key) }
+		s.macs[i].New = func() any { return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, 64)} }
 	}
 	return s, nil
 }
 
 // mac appends HMAC-SHA256(key i, val) to dst.
 func (s *Signer) mac(dst []byte, i int, val string) []byte {
-	h := s.macs[i].Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(val))
-	dst = h.Sum(dst)
-	s.macs[i].Put(h)
+	m := s.macs[i].Get().(*macState)
+	m.h.Reset()
+	m.buf = append(m.buf[:0], val...)
+	m.h.Write(m.buf)
+	m.buf = m.h.Sum(m.buf[:0])
+	dst = append(dst, m.buf...)
+	s.macs[i].Put(m)
 	return dst
 }
 
 // Sign returns val + "." + its signature under the first secret.
 func (s *Signer) Sign(val string) string {
-	var sum [sha256.Size]byte
 	b := make([]byte, 0, len(val)+1+base64.RawStdEncoding.EncodedLen(sha256.Size))
 	b = append(b, val...)
 	b = append(b, '.')
-	return string(base64.RawStdEncoding.AppendEncode(b, s.mac(sum[:0], 0, val)))
+	return string(s.appendSignature(b, val))
+}
+
+// appendSignature appends val's signature under the first secret:
+// base64(HMAC-SHA256) without padding.
+func (s *Signer) appendSignature(dst []byte, val string) []byte {
+	var sum [sha256.Size]byte
+	return base64.RawStdEncoding.AppendEncode(dst, s.mac(sum[:0], 0, val))
 }
 
 // Unsign returns the value signed in signed and true if its signature is

@@ -3,182 +3,170 @@ package web
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/appstack/appstack/internal/accesslog"
 	"github.com/appstack/appstack/internal/session"
 )
 
 // IdleTimeout is Node's http server keepAliveTimeout, which every
-// response advertises in a Keep-Alive header as Node's do; the server
-// running this handler must idle connections out after it.
+// response advertises in a Keep-Alive header as Node's do; Listen idles
+// connections out after it.
 const IdleTimeout = 5 * time.Second
 
-var keepAliveHeader = []string{"timeout=" + strconv.Itoa(int(IdleTimeout/time.Second))}
+var keepAlive = "timeout=" + strconv.Itoa(int(IdleTimeout/time.Second))
 
-// observe wraps every request: it sets the headers Express and Node send
-// on every response, then after the response counts the request and,
+// Serve answers one request: it sets the headers Express and Node send on
+// every response, lets the router answer, then counts the request and,
 // unless its route is quiet, writes the access log line.
-func observe(log io.Writer, m *metrics, next http.Handler) http.Handler {
-	var pool sync.Pool
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		h := w.Header()
-		h["X-Powered-By"] = []string{"Express"}
-		if r.Close {
-			// Node says so; net/http closes the connection either way.
-			h["Connection"] = []string{"close"}
-		} else {
-			h["Connection"] = []string{"keep-alive"}
-			h["Keep-Alive"] = keepAliveHeader
-		}
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
-
-		next.ServeHTTP(rec, r)
-
-		if rec.status == 0 {
-			rec.WriteHeader(http.StatusOK)
-		}
-		end := time.Now()
-		m.observe(rec.route, rec.status, end.Sub(start))
-		if rec.quiet {
-			return
-		}
-		buf, _ := pool.Get().(*[]byte)
-		if buf == nil {
-			buf = new([]byte)
-		}
-		*buf = accesslog.AppendDefault((*buf)[:0], &accesslog.Entry{
-			RemoteAddr:    accesslog.NodeAddr(r.RemoteAddr),
-			Time:          end,
-			Method:        r.Method,
-			URL:           r.RequestURI,
-			ProtoMajor:    r.ProtoMajor,
-			ProtoMinor:    r.ProtoMinor,
-			Status:        rec.status,
-			ContentLength: rec.contentLength,
-			Referrer:      accesslog.Referrer(r.Header),
-			UserAgent:     accesslog.UserAgent(r.Header),
-		})
-		// Write only buffers the line; the log file itself reports its
-		// failed writes (onError) and counts the lines it drops.
-		_, _ = log.Write(*buf)
-		pool.Put(buf)
+func (h *Handler) Serve(c *fasthttp.RequestCtx) {
+	if !asciiTarget(c.Request.Header.RequestURI()) {
+		// Node's parser refuses such a request line as it refuses any it
+		// cannot read: a bare 400, the connection closed, nothing logged.
+		refuse(c, nil)
+		h.router.unmatched.observe(c.Response.StatusCode(), time.Since(c.Time()))
+		return
+	}
+	e, _ := h.exchanges.Get().(*exchange)
+	if e == nil {
+		e = new(exchange)
+	}
+	*e = exchange{ctx: c, hdr: readHeaders(c.Request.Header.RawHeaders()), contentLength: -1}
+	defer func() {
+		*e = exchange{}
+		h.exchanges.Put(e)
+	}()
+	c.Response.Header.Set("X-Powered-By", "Express")
+	h.metrics.inFlight.Inc()
+	rm, quiet := h.router.serve(e)
+	h.metrics.inFlight.Dec()
+	if c.Request.Header.ConnectionClose() || c.Response.ConnectionClose() || e.hdr.ambiguous || h.closing.Load() {
+		// Node says so when the client asked to close; fasthttp closes
+		// the connection after a response that says so.
+		c.SetConnectionClose()
+	} else {
+		c.Response.Header.Set("Connection", "keep-alive")
+		c.Response.Header.Set("Keep-Alive", keepAlive)
+	}
+	end := time.Now()
+	status := c.Response.StatusCode()
+	rm.observe(status, end.Sub(c.Time()))
+	if quiet {
+		return
+	}
+	buf, _ := h.lines.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	major, minor := 1, 1
+	if !c.Request.Header.IsHTTP11() {
+		minor = 0
+	}
+	referrer := e.hdr.referer
+	if len(referrer) == 0 {
+		referrer = e.hdr.joined(e.hdr.referrer, "Referrer", ", ")
+	}
+	remote, _ := netip.AddrFromSlice(c.RemoteIP())
+	*buf = accesslog.AppendDefault((*buf)[:0], &accesslog.Entry{
+		Remote:        remote,
+		Time:          end,
+		Method:        c.Method(),
+		URL:           c.Request.Header.RequestURI(),
+		ProtoMajor:    major,
+		ProtoMinor:    minor,
+		Status:        status,
+		ContentLength: e.contentLength,
+		Referrer:      referrer,
+		UserAgent:     e.hdr.userAgent,
 	})
+	// Write only buffers the line; the log file itself reports its
+	// failed writes and counts the lines it drops.
+	_, _ = h.accessLog.Write(*buf)
+	h.lines.Put(buf)
 }
-
-// recorder remembers the status and Content-Length a handler sent, and
-// the route the router matched.
-type recorder struct {
-	http.ResponseWriter
-	status        int
-	contentLength string
-	route         string // "" if none matched
-	quiet         bool   // the route keeps out of the access log
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-		r.contentLength = first(r.Header()["Content-Length"])
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.WriteHeader(http.StatusOK)
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // sessionMiddleware gives a route connect's session lifecycle: the
-// session is loaded before the handler runs and committed just before the
-// response headers go out, which is when connect saves it (res.end) and
-// sets the cookie (the 'header' event). If the store fails the request
-// is served without a session, as connect serves it while its store is
-// disconnected, and a metric counts it.
-func sessionMiddleware(sessions Sessions, m *metrics, log *slog.Logger, now func() time.Time) func(http.Handler) http.Handler {
+// session is loaded before the handler runs and committed once it has
+// prepared the response, before anything is written, which is when
+// connect saves it (res.end) and sets the cookie (the 'header' event). If
+// the store fails the request is served without a session, as connect
+// serves it while its store is disconnected, and a metric counts it.
+func sessionMiddleware(sessions Sessions, m *metrics, log *slog.Logger, now func() time.Time) func(handler) handler {
 	notReplicated, failed := newSampler(time.Second, now), newSampler(time.Second, now)
-	logFailure := func(ctx context.Context, stage string, err error) {
+	discarded := newSampler(time.Second, now)
+	logFailure := func(stage string, err error) {
 		m.degraded.WithLabelValues(stage + "_failed").Inc()
 		if n, ok := failed.allow(); ok {
-			log.WarnContext(ctx, "session store failed: serving without a session", "stage", stage, "err", err, "similar_since_last", n)
+			log.Warn("session store failed: serving without a session", "stage", stage, "err", err, "similar_since_last", n)
 		}
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	logDiscarded := func(err error) {
+		reason := discardedCorrupt
+		if errors.Is(err, session.ErrTooLarge) {
+			reason = discardedTooLarge
+		}
+		m.discarded.WithLabelValues(reason).Inc()
+		if n, ok := discarded.allow(); ok {
+			log.Warn("stored session discarded: serving a new one", "reason", reason, "err", err, "similar_since_last", n)
+		}
+	}
+	return func(next handler) handler {
+		return func(e *exchange) {
 			// connect skips requests whose URL does not start with the
 			// cookie path, "/": absolute-form request targets.
-			if len(r.RequestURI) == 0 || r.RequestURI[0] != '/' {
-				next.ServeHTTP(w, r)
+			if uri := e.ctx.Request.Header.RequestURI(); len(uri) == 0 || uri[0] != '/' {
+				next(e)
 				return
 			}
-			ctx := r.Context()
-			s, err := sessions.Load(ctx, r.Header)
+			// Not the request's context: a session is saved even if the
+			// client has gone, as connect saves it (a returning session's
+			// TTL still rolls), and fasthttp's is done at shutdown.
+			ctx := context.Background()
+			s, err := sessions.Load(ctx, cookieFields(&e.hdr))
 			if err != nil {
-				logFailure(ctx, "load", err)
-				next.ServeHTTP(w, r)
+				logFailure("load", err)
+				next(e)
 				return
 			}
-			sw := &sessionWriter{ResponseWriter: w, commit: func(h http.Header) {
-				// Save even if the client has gone, as connect does: a
-				// returning session's TTL still rolls.
-				cookie, err := sessions.Commit(context.WithoutCancel(ctx), s)
-				switch {
-				case errors.Is(err, session.ErrNotReplicated):
-					m.degraded.WithLabelValues("not_replicated").Inc()
-					if n, ok := notReplicated.allow(); ok {
-						log.WarnContext(ctx, "session not acknowledged: no replica confirmed the write", "session_new", s.New, "err", err, "similar_since_last", n)
-					}
-				case err != nil:
-					logFailure(ctx, "save", err)
-				case cookie != "":
-					h["Set-Cookie"] = append(h["Set-Cookie"], cookie)
-				}
-			}}
-			next.ServeHTTP(sw, r)
-			if !sw.committed {
-				sw.WriteHeader(http.StatusOK)
+			if s.Discarded != nil {
+				logDiscarded(s.Discarded)
 			}
-		})
+			next(e)
+			cookie, err := sessions.Commit(ctx, s)
+			switch {
+			case errors.Is(err, session.ErrNotReplicated):
+				m.degraded.WithLabelValues("not_replicated").Inc()
+				if n, ok := notReplicated.allow(); ok {
+					log.Warn("session not acknowledged: no replica confirmed the write", "session_new", s.New, "err", err, "similar_since_last", n)
+				}
+			case err != nil:
+				logFailure("save", err)
+			case cookie != "":
+				e.ctx.Response.Header.Set("Set-Cookie", cookie)
+			}
+		}
 	}
 }
 
-// sessionWriter commits the session before the first header is written.
-type sessionWriter struct {
-	http.ResponseWriter
-	commit    func(http.Header)
-	committed bool
-}
-
-func (w *sessionWriter) WriteHeader(code int) {
-	if !w.committed {
-		w.committed = true
-		w.commit(w.Header())
+// cookieFields are the Cookie header fields as the session package reads
+// them.
+func cookieFields(h *requestHeaders) []string {
+	vals := h.values(h.cookie, "Cookie")
+	if len(vals) == 0 {
+		return nil
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *sessionWriter) Write(b []byte) (int, error) {
-	if !w.committed {
-		w.WriteHeader(http.StatusOK)
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
 	}
-	return w.ResponseWriter.Write(b)
+	return out
 }
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // sampler lets one event through per interval and counts the rest, so
 // that an outage logs a line a second rather than one per request.

@@ -1,7 +1,5 @@
 package web
 
-import "net/http"
-
 // routes lists every route. The seed's routes are Express paths, matched
 // as Express matches them (see pattern), and keep connect's sessions;
 // the probes and metrics are webapp's own, touch no session, and stay out
@@ -18,10 +16,14 @@ func routes(d Deps, m *metrics) []route {
 	}
 }
 
+// handler answers one exchange.
+type handler func(e *exchange)
+
 // route serves GET (and so HEAD, as Express does) on an Express path.
 type route struct {
 	path    string
-	handler http.Handler
+	handler handler
 	quiet   bool // no access-log line
 	pattern pattern
+	metrics *routeMetrics
 }

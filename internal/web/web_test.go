@@ -5,9 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,8 @@ import (
 
 // testServer is webapp's handler on a real Redis, as cmd/webapp wires it.
 type testServer struct {
-	*httptest.Server
+	URL       string
+	client    *http.Client
 	redis     *redistest.Server
 	accessLog *syncbuf.Buffer
 	log       *syncbuf.Buffer
@@ -36,10 +38,21 @@ type testServer struct {
 	clock atomic.Int64
 }
 
+// newTestServer is webapp's handler on a new Redis started with
+// directives, whose writes wait for waitReplicas replicas for 200 ms. A
+// Redis attempt may take 5 s, so that a loaded machine fails no test that
+// is not about timing.
 func newTestServer(t *testing.T, waitReplicas int, directives ...string) *testServer {
 	t.Helper()
+	return newTestServerTimeout(t, 5*time.Second, waitReplicas, directives...)
+}
+
+// newTestServerTimeout is newTestServer with attempt as a Redis attempt's
+// timeout.
+func newTestServerTimeout(t *testing.T, attempt time.Duration, waitReplicas int, directives ...string) *testServer {
+	t.Helper()
 	srv := redistest.Start(t, directives...)
-	client := redisconn.New(redisconn.Config{Addr: srv.Addr, Timeout: 200 * time.Millisecond, WaitTimeout: 200 * time.Millisecond})
+	client := redisconn.New(redisconn.Config{Addr: srv.Addr, Timeout: attempt, WaitTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { client.Close() })
 	reg := prometheus.NewRegistry()
 	signer, _ := session.NewSigner("keyboard-cat")
@@ -47,21 +60,35 @@ func newTestServer(t *testing.T, waitReplicas int, directives ...string) *testSe
 	ts.clock.Store(time.Date(2017, 7, 19, 15, 34, 57, 0, time.UTC).UnixNano())
 	log := slog.New(slog.NewJSONHandler(ts.log, nil))
 	store := sessionredis.New(client, sessionredis.Options{
-		WaitReplicas: waitReplicas, WaitTimeout: 200 * time.Millisecond, AttemptTimeout: 200 * time.Millisecond, Registerer: reg,
+		WaitReplicas: waitReplicas, WaitTimeout: 200 * time.Millisecond, AttemptTimeout: attempt, Registerer: reg,
 	})
 	t.Cleanup(store.Close)
 	reg.MustRegister(redisconn.NewPoolCollector(client))
-	ts.Server = httptest.NewServer(web.NewServer(web.Deps{
+	h := web.NewHandler(web.Deps{
 		Sessions:  &session.Manager{Store: store, Signer: signer},
 		Ready:     store,
 		Registry:  reg,
 		AccessLog: ts.accessLog,
 		Log:       log,
 		Now:       func() time.Time { return time.Unix(0, ts.clock.Load()) },
-	}))
-	t.Cleanup(ts.Close)
+	})
+	hs, err := web.Listen("127.0.0.1:0", h, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve() }()
+	t.Cleanup(func() {
+		if err := hs.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	ts.URL = "http://" + hs.Addr().String()
 	// Long enough for any bounded request: a request fails only if it hangs.
-	ts.Client().Timeout = 20 * time.Second
+	ts.client = &http.Client{Timeout: 20 * time.Second}
 	return ts
 }
 
@@ -80,7 +107,7 @@ func (ts *testServer) do(t *testing.T, method, path string, header ...string) re
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Add(header[i], header[i+1])
 	}
-	resp, err := ts.Client().Do(req)
+	resp, err := ts.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -257,7 +284,7 @@ func TestRedisDownServesWithoutSession(t *testing.T) {
 // they waited for Redis, their sessions would have loaded and saved.
 func TestSlowRedisNeverHangsARequest(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, 0, "--enable-debug-command", "yes")
+	ts := newTestServerTimeout(t, 200*time.Millisecond, 0, "--enable-debug-command", "yes")
 	cookie := "connect.sid=s%3A" + ts.signer.Sign(session.NewID())
 	go ts.redis.Client(&goredis.Options{ReadTimeout: time.Minute}).Do(context.Background(), "DEBUG", "SLEEP", "30")
 	probe := ts.redis.Client(&goredis.Options{MaxRetries: -1})
@@ -326,5 +353,244 @@ func TestNoReplicaMeansNoCookie(t *testing.T) {
 			t.Fatal("no cookie 20 s after a replica linked")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// storedSession stores a connect session under a new id, with a TTL of
+// 1000 s so that a rolled TTL shows the session was loaded and saved,
+// and returns the cookie that names it.
+func (ts *testServer) storedSession(t *testing.T, doc string) (id, cookie string) {
+	t.Helper()
+	id = session.NewID()
+	ts.redis.Do("SETEX", "sess:"+id, 1000, doc)
+	return id, "connect.sid=s%3A" + ts.signer.Sign(id)
+}
+
+const connectDoc = `{"cookie":{"originalMaxAge":2592000000,"expires":"2026-12-25T20:04:30.204Z","httpOnly":true,"path":"/"}}`
+
+// TestAHugeSessionHoldsUpNoOne: one session of 100 MB, asked for 10
+// times among 190 requests for ordinary sessions: every ordinary request
+// gets its session (loaded and saved back), the huge one is replaced by a
+// new session, counted and logged.
+func TestAHugeSessionHoldsUpNoOne(t *testing.T) {
+	t.Parallel()
+	// webapp's longest attempt, so that 200 requests at once on a loaded
+	// machine (and the race detector) do not time out on their own.
+	ts := newTestServerTimeout(t, time.Second, 0)
+	// 100 MB made by Redis itself, so the test need not hold it.
+	hugeID := session.NewID()
+	ts.redis.Do("SETRANGE", "sess:"+hugeID, 100<<20-1, "}")
+	huge := "connect.sid=s%3A" + ts.signer.Sign(hugeID)
+	const ordinary, hugeAsks = 190, 10
+	ids := make([]string, ordinary)
+	cookies := make([]string, 0, ordinary+hugeAsks)
+	for i := range ids {
+		var c string
+		ids[i], c = ts.storedSession(t, connectDoc)
+		cookies = append(cookies, c)
+	}
+	for range hugeAsks {
+		cookies = append(cookies, huge)
+	}
+	rand.Shuffle(len(cookies), func(i, j int) { cookies[i], cookies[j] = cookies[j], cookies[i] })
+
+	start := make(chan struct{})
+	results := make(chan response, len(cookies))
+	for _, c := range cookies {
+		go func() {
+			<-start
+			results <- ts.do(t, "GET", "/", "Cookie", c)
+		}()
+	}
+	close(start)
+	newSessions := 0
+	for range cookies {
+		r := <-results
+		if r.status != 200 {
+			t.Errorf("status %d; want 200", r.status)
+		}
+		if r.header.Get("Set-Cookie") != "" {
+			newSessions++
+		}
+	}
+	lost := 0
+	for _, id := range ids {
+		if ttl := ts.redis.Do("TTL", "sess:"+id).(int64); ttl < 2591000 {
+			lost++
+		}
+	}
+	if lost > 0 || newSessions != hugeAsks {
+		t.Errorf("%d of %d ordinary sessions not loaded and saved back, %d new sessions; want none lost and %d new (the huge one's)", lost, ordinary, newSessions, hugeAsks)
+	}
+	m := ts.do(t, "GET", "/metrics").body
+	for _, want := range []string{
+		`webapp_session_discarded_total{reason="too_large"} 10`,
+		`webapp_session_degraded_total{reason="load_failed"} 0`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !strings.Contains(ts.log.String(), `"reason":"too_large"`) {
+		t.Errorf("log:\n%s\nwant a line about the discarded session", ts.log)
+	}
+}
+
+// TestDiscardedSessionsAreCounted: a stored session that is not one, or
+// is over the cap, gives a new session, counted by reason and logged;
+// one of 80,000 keys, under the cap, is served and saved back whole.
+func TestDiscardedSessionsAreCounted(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, 0)
+	manyKeys := func(n int) string {
+		b := []byte(connectDoc[:len(connectDoc)-1])
+		for i := range n {
+			b = append(b, `,"key`...)
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, `":1`...)
+		}
+		return string(append(b, '}'))
+	}
+	tests := []struct {
+		name    string
+		doc     string
+		kept    bool   // the stored session is served
+		counted string // its discarded reason, if not
+	}{
+		{"an ordinary session", connectDoc, true, ""},
+		{"80,000 keys (0.9 MB) are under the cap", manyKeys(80_000), true, ""},
+		{"300,000 keys (3.4 MB) are over it", manyKeys(300_000), false, "too_large"},
+		{"not JSON", `{"cookie":`, false, "corrupt"},
+		{"no cookie", `{"views":1}`, false, "corrupt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := ts.do(t, "GET", "/metrics").body
+			id, cookie := ts.storedSession(t, tt.doc)
+			r := ts.do(t, "GET", "/", "Cookie", cookie)
+			if r.status != 200 || r.body != "{\n  \"status\": \"ok\"\n}" {
+				t.Fatalf("GET / = %d %q; want 200 and the status", r.status, r.body)
+			}
+			if got := r.header.Get("Set-Cookie") == ""; got != tt.kept {
+				t.Errorf("stored session kept = %v (Set-Cookie %q); want %v", got, r.header.Get("Set-Cookie"), tt.kept)
+			}
+			after := ts.do(t, "GET", "/metrics").body
+			for _, reason := range []string{"corrupt", "too_large"} {
+				want := 0.0
+				if reason == tt.counted {
+					want = 1
+				}
+				series := `webapp_session_discarded_total{reason="` + reason + `"}`
+				if d := metricValue(t, after, series) - metricValue(t, before, series); d != want {
+					t.Errorf("%s grew by %v; want %v", series, d, want)
+				}
+			}
+			if !tt.kept {
+				return
+			}
+			stored := ts.redis.Do("GET", "sess:"+id).(string)
+			ttl := ts.redis.Do("TTL", "sess:"+id).(int64)
+			if len(stored) != len(tt.doc) || stored[len(stored)-20:] != tt.doc[len(tt.doc)-20:] || ttl < 2591000 {
+				t.Errorf("session saved back as %d bytes ending %q, TTL %d; want %d bytes ending %q, TTL rolled to 30 days",
+					len(stored), stored[len(stored)-20:], ttl, len(tt.doc), tt.doc[len(tt.doc)-20:])
+			}
+		})
+	}
+}
+
+// metricValue is the value of one series in a /metrics body; 0 if absent.
+func metricValue(t *testing.T, body, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
+}
+
+// TestRequestBodiesAreNotRead: the seed's routes take no body. A small
+// one is skipped and the connection serves the next request; one too
+// large to skip closes the connection after the answer, as net/http did,
+// without holding it in memory.
+func TestRequestBodiesAreNotRead(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, 0)
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	for _, tt := range []struct {
+		name   string
+		body   int
+		second bool // the pipelined second request is answered
+	}{
+		{"a small body", 100, true},
+		{"a body over 256 KiB", 1 << 20, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			go func() {
+				req := "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: " + strconv.Itoa(tt.body) + "\r\n\r\n" + strings.Repeat("x", tt.body) +
+					"GET /hello/second HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+				_, _ = io.WriteString(c, req)
+			}()
+			b, _ := io.ReadAll(c)
+			got := string(b)
+			if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") {
+				t.Fatalf("answer to a GET with a %d-byte body:\n%.300s\nwant 200", tt.body, got)
+			}
+			if second := strings.Contains(got, `"hello": "second"`); second != tt.second {
+				t.Errorf("second request answered: %v; want %v\n%.600s", second, tt.second, got)
+			}
+		})
+	}
+}
+
+// TestSlowHeadersAreCutOff: a client that sends its headers a byte at a
+// time (slowloris) has its connection closed once the request has taken
+// web.ReadTimeout, unanswered.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, 0)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: t\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(c)
+		closed <- b
+	}()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	giveUp := time.After(web.ReadTimeout + 30*time.Second)
+	for {
+		select {
+		case <-giveUp:
+			t.Fatalf("slow request still open %v after it began; want it closed after web.ReadTimeout", time.Since(start))
+		case b := <-closed:
+			took := time.Since(start)
+			if took < web.ReadTimeout || took > web.ReadTimeout+10*time.Second {
+				t.Errorf("connection closed after %v; want about web.ReadTimeout (%v)", took, web.ReadTimeout)
+			}
+			if strings.Contains(string(b), " 200 ") {
+				t.Errorf("slow request answered:\n%s\nwant it cut off", b)
+			}
+			return
+		case <-tick.C:
+			_, _ = io.WriteString(c, "X")
+		}
 	}
 }

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -19,117 +18,161 @@ import (
 // one round trip (and one WAIT) per request; alone, a request still goes
 // out at once. This is group commit: each write is still acknowledged
 // only after WAIT confirmed it.
-const (
-	// pipelines is how many pipelines of each kind may be in flight. One
-	// makes the biggest batches, and so the least work for Redis and its
-	// replicas per request: measured with cmd/bench-web on two cores, one
-	// beat two by 10-50% and four and more by more. While it is in flight
-	// nothing else waits on it but queued requests.
-	pipelines = 1
-	// maxBatch bounds the commands of one pipeline. With no replica to
-	// confirm, each write pipeline waits WAIT's whole timeout, so this
-	// also bounds write throughput then: 512 per 250 ms.
-	maxBatch = 512
-	// QueueGrace is how much longer than its pipeline's timeout a caller
-	// waits, so that the pipeline's own answer (a timeout, or WAIT's
-	// count) reaches it rather than the caller's deadline.
-	QueueGrace = 50 * time.Millisecond
-)
+//
+// One pipeline of each kind is in flight at a time: that makes the
+// biggest batches, and so the least work for Redis and its replicas per
+// request (measured with cmd/bench-web on two cores: one beat two by
+// 10-50%, and four and more by more).
+//
+// Each op carries its deadline. Its caller waits for its answer alone,
+// with no timer of its own: a pipeline ends by the earliest deadline among
+// its ops, and an op still queued at its deadline is answered with a
+// timeout unsent. So every op is answered by its deadline, plus the time
+// to hand the answer over.
 
-// op is one queued GET or SETEX, answered through done.
+// maxBatch bounds the commands of one pipeline. With no replica to
+// confirm, each write pipeline waits WAIT's whole timeout, so this also
+// bounds write throughput then: 512 per 250 ms.
+const maxBatch = 512
+
+// errExpired answers an op whose deadline passed while it was queued.
+var errExpired = fmt.Errorf("queued until its deadline: %w", context.DeadlineExceeded)
+
+// op is one queued GET or SETEX, answered through done. An op that was
+// answered is free again: ops are pooled (see getOp).
 type op struct {
-	key  string
-	doc  []byte        // SETEX value
-	ttl  time.Duration // SETEX TTL
-	val  []byte        // GET result; nil if none
-	err  error
-	done chan struct{}
+	key      string
+	doc      []byte        // SETEX value
+	ttl      time.Duration // SETEX TTL
+	val      []byte        // GET result; nil if none
+	deadline time.Time
+	err      error
+	done     chan struct{} // one token: the answer is in
 }
 
-// batcher feeds queued ops to workers that each run one pipeline at a time.
+var ops = sync.Pool{New: func() any { return &op{done: make(chan struct{}, 1)} }}
+
+// getOp returns a free op; putOp frees an answered one.
+func getOp() *op { return ops.Get().(*op) }
+
+func putOp(o *op) {
+	*o = op{done: o.done}
+	ops.Put(o)
+}
+
+// answer hands o its answer.
+func (o *op) answer() { o.done <- struct{}{} }
+
+// batcher feeds queued ops to a worker that runs one pipeline at a time.
 type batcher struct {
-	ops  chan *op
 	exec func(ctx context.Context, batch []*op)
-	// timeout bounds one pipeline.
-	timeout time.Duration
-	quit    chan struct{}
-	wg      sync.WaitGroup
-	// mu guards closed; do queues under its read lock, so that once
-	// close holds it no op can be queued that nobody would answer.
-	mu     sync.RWMutex
+
+	mu     sync.Mutex
+	queue  []*op
 	closed bool
+
+	wake chan struct{} // a token: the queue was empty and is not
+	quit chan struct{}
+	done chan struct{} // closed when the worker has returned
 }
 
-func newBatcher(timeout time.Duration, exec func(context.Context, []*op)) *batcher {
-	b := &batcher{ops: make(chan *op, maxBatch), exec: exec, timeout: timeout, quit: make(chan struct{})}
-	for range pipelines {
-		b.wg.Add(1)
-		go b.work()
-	}
+func newBatcher(exec func(context.Context, []*op)) *batcher {
+	b := &batcher{exec: exec, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go b.work()
 	return b
 }
 
-func (b *batcher) work() {
-	defer b.wg.Done()
-	batch := make([]*op, 0, maxBatch)
-	for {
-		// Once closing, stop before taking more ops: close answers them.
-		select {
-		case <-b.quit:
-			return
-		default:
-		}
-		select {
-		case <-b.quit:
-			return
-		case o := <-b.ops:
-			batch = append(batch[:0], o)
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-b.ops:
-				batch = append(batch, o)
-			default:
-				break drain
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-		b.exec(ctx, batch)
-		cancel()
-		for _, o := range batch {
-			close(o.done)
-		}
-		clear(batch)
-	}
-}
-
-// do queues o and waits for its answer or ctx. An abandoned op still
-// runs; its answer is dropped. After close it returns ErrClosed.
-func (b *batcher) do(ctx context.Context, o *op) error {
-	o.done = make(chan struct{})
-	b.mu.RLock()
+// do queues o, made by getOp, and waits for its answer, or for ctx; it
+// reports whether o was answered, and so may be freed. An abandoned op
+// still runs; its answer is dropped. After close it returns ErrClosed.
+func (b *batcher) do(ctx context.Context, o *op) (answered bool, err error) {
+	b.mu.Lock()
 	if b.closed {
-		b.mu.RUnlock()
-		return ErrClosed
+		b.mu.Unlock()
+		return true, ErrClosed
 	}
-	select {
-	case b.ops <- o:
-		b.mu.RUnlock()
-	case <-ctx.Done():
-		b.mu.RUnlock()
-		return ctx.Err()
+	b.queue = append(b.queue, o)
+	first := len(b.queue) == 1
+	b.mu.Unlock()
+	if first {
+		select {
+		case b.wake <- struct{}{}:
+		default: // a token is pending already
+		}
 	}
 	select {
 	case <-o.done:
-		return o.err
+		return true, o.err
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 }
 
-// close stops the workers once their pipelines are done, and answers the
-// ops still queued with ErrClosed: they were never sent.
+// queued is how many ops wait for the next pipeline.
+func (b *batcher) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+func (b *batcher) work() {
+	defer close(b.done)
+	var batch []*op
+	for {
+		select {
+		case <-b.quit:
+			return
+		case <-b.wake:
+		}
+		for {
+			b.mu.Lock()
+			if b.closed {
+				b.mu.Unlock()
+				return // close answers what is queued
+			}
+			batch, b.queue = b.queue, batch[:0]
+			b.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			for i := 0; i < len(batch); i += maxBatch {
+				b.run(batch[i:min(i+maxBatch, len(batch))])
+			}
+			clear(batch)
+		}
+	}
+}
+
+// run sends the ops of chunk still within their deadlines in one
+// pipeline, ending by the earliest of them, and answers every op.
+func (b *batcher) run(chunk []*op) {
+	now := time.Now()
+	live := chunk[:0]
+	var deadline time.Time
+	for _, o := range chunk {
+		if !o.deadline.After(now) {
+			o.err = errExpired
+			o.answer()
+			continue
+		}
+		if len(live) == 0 || o.deadline.Before(deadline) {
+			deadline = o.deadline
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	b.exec(ctx, live)
+	cancel()
+	for _, o := range live {
+		o.answer()
+	}
+}
+
+// close stops the worker once its pipeline is done, and answers the ops
+// still queued with ErrClosed: they were never sent.
 func (b *batcher) close() {
 	b.mu.Lock()
 	if b.closed {
@@ -137,43 +180,40 @@ func (b *batcher) close() {
 		return
 	}
 	b.closed = true
+	queued := b.queue
+	b.queue = nil
 	b.mu.Unlock()
 	close(b.quit)
-	b.wg.Wait()
-	for {
-		select {
-		case o := <-b.ops:
-			o.err = ErrClosed
-			close(o.done)
-		default:
-			return
-		}
+	<-b.done
+	for _, o := range queued {
+		o.err = ErrClosed
+		o.answer()
 	}
 }
 
-// execGets runs one pipeline of GETs.
-func execGets(client *goredis.Client) func(context.Context, []*op) {
+// execGets runs one pipeline of reads of the first n bytes of each value
+// (GETRANGE 0 n-1, which answers "" for a missing key): one huge value
+// cannot make the pipeline slow for the others in it.
+func execGets(client *goredis.Client, n int) func(context.Context, []*op) {
 	return func(ctx context.Context, batch []*op) {
 		pipe := client.Pipeline()
 		cmds := make([]*goredis.StringCmd, len(batch))
 		for i, o := range batch {
-			cmds[i] = pipe.Get(ctx, o.key)
+			cmds[i] = pipe.GetRange(ctx, o.key, 0, int64(n-1))
 		}
 		_, _ = pipe.Exec(ctx)
 		for i, o := range batch {
 			o.val, o.err = cmds[i].Bytes()
-			if errors.Is(o.err, goredis.Nil) {
-				o.val, o.err = nil, nil
-			}
 		}
 	}
 }
 
-// execSets runs one pipeline of SETEXs and, if replicas > 0, one WAIT
-// after them: a write the primary took but WAIT did not confirm gets
+// execSets runs one pipeline of SETEXs and, if waitReplicas says so, one
+// WAIT after them: a write the primary took but WAIT did not confirm gets
 // session.ErrNotReplicated.
-func execSets(client *goredis.Client, replicas int, waitTimeout time.Duration) func(context.Context, []*op) {
+func execSets(client *goredis.Client, waitReplicas func(context.Context) int, waitTimeout time.Duration) func(context.Context, []*op) {
 	return func(ctx context.Context, batch []*op) {
+		replicas := waitReplicas(ctx)
 		pipe := client.Pipeline()
 		cmds := make([]*goredis.StatusCmd, len(batch))
 		for i, o := range batch {

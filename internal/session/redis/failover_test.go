@@ -33,6 +33,9 @@ func startHA(t *testing.T, replicas int, sentinelLines ...string) *haSet {
 	for range replicas {
 		h.replicas = append(h.replicas, h.primary.ReplicaOf())
 	}
+	if replicas > 0 {
+		h.primary.WaitAcked()
+	}
 	lines := append([]string{
 		"sentinel down-after-milliseconds " + masterName + " 2000",
 		"sentinel failover-timeout " + masterName + " 10000",
@@ -92,16 +95,18 @@ func (h *haSet) waitFor(t *testing.T, d time.Duration, what string, ok func() bo
 	}
 }
 
-// failoverStore is the store webapp builds in Sentinel mode.
+// failoverStore is the store webapp builds in Sentinel mode, with
+// timeouts of a second where webapp's are 250 ms, so that a loaded
+// machine's stalls are not taken for a failover.
 func failoverStore(t *testing.T, h *haSet, budget time.Duration, user, pass string) *Store {
 	t.Helper()
 	client := redisconn.New(redisconn.Config{
 		Sentinels: h.addrs(), MasterName: masterName, SentinelUsername: user, SentinelPassword: pass,
-		Timeout: 250 * time.Millisecond, WaitTimeout: 250 * time.Millisecond,
+		Timeout: time.Second, WaitTimeout: time.Second,
 	})
 	t.Cleanup(func() { client.Close() })
 	s := New(client, Options{
-		WaitReplicas: 1, WaitTimeout: 250 * time.Millisecond, AttemptTimeout: 250 * time.Millisecond,
+		WaitReplicas: 1, WaitTimeout: time.Second, AttemptTimeout: time.Second,
 		RetryBudget: budget, Registerer: prometheus.NewRegistry(),
 	})
 	t.Cleanup(s.Close)
@@ -213,7 +218,7 @@ func TestFailoverLosesNoAcknowledgedWrite(t *testing.T) {
 func TestClientFollowsAFailoverItCannotHear(t *testing.T) {
 	t.Parallel()
 	h := startHA(t, 1, "user deaf on >pw resetchannels -@all +hello +auth +ping +sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|replicas")
-	s := failoverStore(t, h, 2*time.Second, "deaf", "pw")
+	s := failoverStore(t, h, 5*time.Second, "deaf", "pw")
 	warm(t, s)
 	old := h.primary.Addr
 	h.sentinels[0].Do("SENTINEL", "FAILOVER", masterName)

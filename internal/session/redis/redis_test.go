@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -22,18 +24,29 @@ import (
 )
 
 const (
-	attempt = 200 * time.Millisecond
-	wait    = 200 * time.Millisecond
+	// attempt is the tests' Redis attempt timeout: long, so that a loaded
+	// machine fails no test that is not about timing. Tests about
+	// timeouts set their own.
+	attempt = 5 * time.Second
+	// wait is WAIT's timeout where no replica answers: each write waits
+	// it out.
+	wait = 200 * time.Millisecond
+	// ackWait is WAIT's timeout where a replica answers: WAIT returns as
+	// soon as it has.
+	ackWait = 5 * time.Second
 )
 
-// newStore returns a store on srv through the client webapp builds.
+// newStore returns a store on srv through the client webapp builds, with
+// the attempt timeout opt gives, or attempt.
 func newStore(t *testing.T, srv *redistest.Server, opt Options) (*Store, *prometheus.Registry) {
 	t.Helper()
-	client := redisconn.New(redisconn.Config{Addr: srv.Addr, Timeout: attempt, WaitTimeout: opt.WaitTimeout})
+	if opt.AttemptTimeout == 0 {
+		opt.AttemptTimeout = attempt
+	}
+	client := redisconn.New(redisconn.Config{Addr: srv.Addr, Timeout: opt.AttemptTimeout, WaitTimeout: opt.WaitTimeout})
 	t.Cleanup(func() { client.Close() })
 	reg := prometheus.NewRegistry()
 	opt.Registerer = reg
-	opt.AttemptTimeout = attempt
 	s := New(client, opt)
 	t.Cleanup(s.Close)
 	return s, reg
@@ -43,7 +56,8 @@ func TestSetWaitsForAReplica(t *testing.T) {
 	t.Parallel()
 	p := redistest.Start(t)
 	r := p.ReplicaOf()
-	s, _ := newStore(t, p, Options{WaitReplicas: 1, WaitTimeout: wait})
+	p.WaitAcked()
+	s, _ := newStore(t, p, Options{WaitReplicas: 1, WaitTimeout: ackWait})
 	ctx := context.Background()
 	if err := s.Set(ctx, "a", []byte(`{"cookie":{}}`), time.Hour); err != nil {
 		t.Fatalf("Set with a replica: %v", err)
@@ -146,7 +160,7 @@ func TestSlowRedisTimesOut(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := redistest.Start(t, "--enable-debug-command", "yes")
-			s, _ := newStore(t, p, Options{})
+			s, _ := newStore(t, p, Options{AttemptTimeout: 200 * time.Millisecond})
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -325,13 +339,14 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	t.Parallel()
 	started, release := make(chan struct{}, 1), make(chan struct{})
 	var execs atomic.Int32
-	b := newBatcher(time.Minute, func(_ context.Context, batch []*op) {
+	b := newBatcher(func(_ context.Context, batch []*op) {
 		execs.Add(1)
 		started <- struct{}{}
 		<-release
 	})
 	inFlight := make(chan error, 1)
-	go func() { inFlight <- b.do(context.Background(), &op{key: "in-flight"}) }()
+	later := time.Now().Add(time.Hour)
+	go func() { inFlight <- do(b, "in-flight", later) }()
 	select {
 	case <-started:
 	case <-time.After(20 * time.Second):
@@ -340,9 +355,9 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	const queued = 3
 	errs := make(chan error, queued)
 	for range queued {
-		go func() { errs <- b.do(context.Background(), &op{key: "queued"}) }()
+		go func() { errs <- do(b, "queued", later) }()
 	}
-	waitUntil(t, 20*time.Second, "ops to queue", func() bool { return len(b.ops) == queued })
+	waitUntil(t, 20*time.Second, "ops to queue", func() bool { return b.queued() == queued })
 
 	closed := make(chan struct{})
 	go func() { b.close(); close(closed) }()
@@ -373,8 +388,71 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	if n := execs.Load(); n != 1 {
 		t.Errorf("%d pipelines ran; want only the one in flight at close", n)
 	}
-	if err := b.do(context.Background(), &op{}); !errors.Is(err, ErrClosed) {
+	if err := do(b, "after", later); !errors.Is(err, ErrClosed) {
 		t.Errorf("op after close = %v; want ErrClosed", err)
+	}
+}
+
+// do sends an op for key through b, as the store does.
+func do(b *batcher, key string, deadline time.Time) error {
+	o := getOp()
+	o.key, o.deadline = key, deadline
+	_, err := b.do(context.Background(), o)
+	return err
+}
+
+// TestQueuedOpsKeepTheirDeadlines: an op that waited in the queue past
+// its deadline is answered with a timeout and never sent; a pipeline's
+// context ends at the earliest deadline among its ops.
+func TestQueuedOpsKeepTheirDeadlines(t *testing.T) {
+	t.Parallel()
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var sent []string
+	var ends []time.Time
+	var mu sync.Mutex
+	b := newBatcher(func(ctx context.Context, batch []*op) {
+		mu.Lock()
+		for _, o := range batch {
+			sent = append(sent, o.key)
+		}
+		d, _ := ctx.Deadline()
+		ends = append(ends, d)
+		mu.Unlock()
+		if batch[0].key == "first" {
+			started <- struct{}{}
+			<-release
+		}
+	})
+	defer b.close()
+	now := time.Now()
+	first := make(chan error, 1)
+	go func() { first <- do(b, "first", now.Add(time.Hour)) }()
+	<-started
+	// Queued behind the first pipeline: one expires there, two go out
+	// together once it is done.
+	expired, early, late := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	go func() { expired <- do(b, "expired", now) }() // past by the time it is taken
+	earlyDeadline := now.Add(30 * time.Minute)
+	go func() { early <- do(b, "early", earlyDeadline) }()
+	go func() { late <- do(b, "late", now.Add(time.Hour)) }()
+	waitUntil(t, 20*time.Second, "three ops to queue", func() bool { return b.queued() == 3 })
+	close(release)
+	for name, ch := range map[string]chan error{"first": first, "early": early, "late": late} {
+		if err := <-ch; err != nil {
+			t.Errorf("op %s = %v; want it sent and answered", name, err)
+		}
+	}
+	if err := <-expired; Kind(err) != KindTimeout {
+		t.Errorf("op queued past its deadline = %v (kind %q); want a timeout", err, Kind(err))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(sent)
+	if want := []string{"early", "first", "late"}; !slices.Equal(sent, want) {
+		t.Errorf("sent %q; want %q: the expired op unsent", sent, want)
+	}
+	if len(ends) != 2 || !ends[1].Equal(earlyDeadline) {
+		t.Errorf("pipeline deadlines %v; want the second to end at its earliest op's, %v", ends, earlyDeadline)
 	}
 }
 
@@ -479,7 +557,7 @@ func TestWaitOffWritesWithoutAReplica(t *testing.T) {
 	if err := s.Set(context.Background(), "a", []byte("{}"), time.Hour); err != nil {
 		t.Fatalf("Set with WAIT off and no replica: %v", err)
 	}
-	if calls := commandCalls(t, p, "wait"); calls != 0 {
+	if calls := p.CommandCalls("wait"); calls != 0 {
 		t.Errorf("%d WAIT calls with WAIT off; want none", calls)
 	}
 }
@@ -491,7 +569,9 @@ func TestConcurrentWritesShareAWait(t *testing.T) {
 	t.Parallel()
 	p := redistest.Start(t)
 	r := p.ReplicaOf()
-	s, _ := newStore(t, p, Options{WaitReplicas: 1, WaitTimeout: wait})
+	p.WaitAcked()
+	before := p.CommandCalls("wait") // WaitAcked's
+	s, _ := newStore(t, p, Options{WaitReplicas: 1, WaitTimeout: ackWait})
 	const n = 200
 	errs := make(chan error, n)
 	for i := range n {
@@ -510,22 +590,9 @@ func TestConcurrentWritesShareAWait(t *testing.T) {
 	if got := r.Do("DBSIZE").(int64); got != n {
 		t.Errorf("replica DBSIZE = %d right after the writes returned; want %d", got, n)
 	}
-	sets, waits := commandCalls(t, p, "setex"), commandCalls(t, p, "wait")
+	sets, waits := p.CommandCalls("setex"), p.CommandCalls("wait")-before
 	if sets != n || waits >= n || waits == 0 {
 		t.Errorf("primary ran %d SETEX and %d WAIT; want %d SETEX sharing fewer WAITs", sets, waits, n)
 	}
 	t.Logf("%d writes, %d WAITs", sets, waits)
-}
-
-// commandCalls reads a command's call count from INFO commandstats.
-func commandCalls(t *testing.T, srv *redistest.Server, cmd string) int {
-	t.Helper()
-	info, _ := srv.Do("INFO", "commandstats").(string)
-	for _, line := range strings.Split(info, "\n") {
-		if rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls="); ok {
-			n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
-			return n
-		}
-	}
-	return 0
 }
