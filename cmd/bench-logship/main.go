@@ -1,6 +1,8 @@
 // Command bench-logship measures logship against rsyslog's imfile →
-// omfile on the same 1M Express access-log lines, in one run, and
-// logship's append→emit latency at a steady rate. It prints Markdown.
+// omfile on the same 1M Express access-log lines, in one run, then the
+// same lines into VictoriaLogs (logship's elasticsearch output against
+// rsyslog's omelasticsearch, interleaved rounds), and logship's
+// append→emit latency at a steady rate. It prints Markdown.
 package main
 
 import (

@@ -29,6 +29,8 @@ type options struct {
 	logship     string
 	keep        bool
 	waitTimeout time.Duration
+	storeRounds int
+	parseRounds int
 }
 
 func run(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, _ func(string) string, stdout, stde
 	fs.StringVar(&o.logship, "logship", "", "logship binary (default: build ./cmd/logship)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fs.DurationVar(&o.waitTimeout, "timeout", 5*time.Minute, "give up on an agent after this long")
+	fs.IntVar(&o.storeRounds, "store-rounds", 3, "interleaved rounds of each shipper into VictoriaLogs (0: none)")
+	fs.IntVar(&o.parseRounds, "parse-rounds", 3, "interleaved rounds of each shipper parsing Apache lines with grok + date (0: none)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -85,11 +89,26 @@ func run(ctx context.Context, args []string, _ func(string) string, stdout, stde
 		return fmt.Errorf("rsyslog: %w", err)
 	}
 	// The throughput runs left ~0.5 GB of output being written back; drop
-	// it and let the disk settle, or the latency run measures writeback.
+	// it and let the disk settle, or the next runs measure writeback.
 	for _, f := range []string{"logship-out.json", "rsyslog-out.json"} {
 		_ = os.Remove(filepath.Join(dir, f))
 	}
 	syscall.Sync()
+	var store storeRuns
+	if o.storeRounds > 0 {
+		if store, err = storeBench(ctx, o, rsyslogd, dir, input, stderr); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		syscall.Sync()
+	}
+	var parseLS, parseRS []parseRun
+	var parseSize int64
+	if o.parseRounds > 0 {
+		if parseLS, parseRS, parseSize, err = parseBench(ctx, o, rsyslogd, dir, stderr); err != nil {
+			return fmt.Errorf("parse: %w", err)
+		}
+		syscall.Sync()
+	}
 	fmt.Fprintf(stderr, "measuring latency at %d lines/s for %s…\n", o.rate, o.latencyFor)
 	lat, err := latency(ctx, o, dir)
 	if err != nil {
@@ -106,6 +125,12 @@ func run(ctx context.Context, args []string, _ func(string) string, stdout, stde
 			float64(o.lines)/r.elapsed.Seconds(), mib/r.elapsed.Seconds(), float64(r.peakRSS)/(1<<20))
 	}
 	fmt.Fprintf(stdout, "\nlogship throughput: %.2f× rsyslog's.\n\n", rs.elapsed.Seconds()/ls.elapsed.Seconds())
+	if o.parseRounds > 0 {
+		printParse(stdout, o, parseSize, parseLS, parseRS)
+	}
+	if o.storeRounds > 0 {
+		printStore(stdout, o, store)
+	}
 	fmt.Fprintf(stdout, "| logship append → emit, %d lines/s for %s | samples | p50 | p99 | max |\n", o.rate, o.latencyFor)
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|")
 	fmt.Fprintf(stdout, "| file input → file output (json_lines) | %d | %s | %s | %s |\n", len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))

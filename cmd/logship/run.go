@@ -10,7 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -19,16 +19,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/appstack/appstack/internal/event"
+	"github.com/appstack/appstack/internal/codec"
+	fileIn "github.com/appstack/appstack/internal/input/file"
 	"github.com/appstack/appstack/internal/lsconf"
-	esOut "github.com/appstack/appstack/internal/output/elasticsearch"
-	fileOut "github.com/appstack/appstack/internal/output/file"
-	redisOut "github.com/appstack/appstack/internal/output/redis"
-	stdoutOut "github.com/appstack/appstack/internal/output/stdout"
 	"github.com/appstack/appstack/internal/pipeline"
 	"github.com/appstack/appstack/internal/registry"
 	"github.com/appstack/appstack/internal/status"
-	"github.com/appstack/appstack/internal/tail"
 )
 
 const (
@@ -45,6 +41,7 @@ type options struct {
 	dataDir      string
 	httpHost     string
 	httpPort     int
+	workers      int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -52,18 +49,21 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("logship", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: logship [-f FILE | -e CONFIG] [-t] [--path.data DIR] [--http.host HOST] [--http.port PORT]\n"+
+		fmt.Fprintf(stderr, "usage: logship [-f PATH | -e CONFIG] [-t] [-w N] [--path.data DIR] [--http.host HOST] [--http.port PORT]\n"+
 			"       logship healthcheck [--http.host HOST] [--http.port PORT]\n")
 		fs.PrintDefaults()
 	}
 	for _, name := range []string{"f", "path.config"} {
-		fs.StringVar(&o.configFile, name, defaultConfig, "pipeline config file or directory")
+		fs.StringVar(&o.configFile, name, defaultConfig, "pipeline config: a file, a directory of files, or a glob")
 	}
 	for _, name := range []string{"e", "config.string"} {
 		fs.StringVar(&o.configString, name, "", "pipeline config given inline (overrides -f)")
 	}
 	for _, name := range []string{"t", "config.test_and_exit"} {
 		fs.BoolVar(&o.testOnly, name, false, "check the config and exit: 0 if valid")
+	}
+	for _, name := range []string{"w", "pipeline.workers"} {
+		fs.IntVar(&o.workers, name, runtime.GOMAXPROCS(0), "goroutines running the filters")
 	}
 	fs.StringVar(&o.dataDir, "path.data", defaultDataDir, "directory of the offsets registry")
 	fs.StringVar(&o.httpHost, "http.host", "127.0.0.1", "address of the /healthz and /metrics API")
@@ -74,11 +74,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if o.workers < 1 {
+		return o, fmt.Errorf("-w %d: want at least 1 worker", o.workers)
+	}
 	return o, nil
 }
 
 // run is logship: args[0] is the program name; getenv reads
-// LOGSHIP_LOG_LEVEL (debug, info, warn, error; default info).
+// LOGSHIP_LOG_LEVEL (debug, info, warn, error; default info) and the
+// variables ${VAR} in the config refers to.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "healthcheck" {
 		return healthcheck(ctx, args[2:], stderr)
@@ -98,80 +102,75 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	redisLog.Store(log)
 	setRedisLogger.Do(func() { goredis.SetLogger(redisLogger{}) })
 
-	p, err := loadConfig(o)
+	cfg, err := loadConfig(o)
 	if err != nil {
 		return err
 	}
-	if o.testOnly {
-		fmt.Fprintln(stdout, "Configuration OK")
-		return nil
+	if err := cfg.Substitute(getenv); err != nil {
+		return err
 	}
-
 	host, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("hostname: %w", err)
 	}
-	reg, err := registry.Open(o.dataDir, log)
+	metrics := prometheus.NewRegistry()
+	e := &env{
+		dataDir:  o.dataDir,
+		host:     host,
+		stdin:    os.Stdin,
+		stdout:   stdout,
+		log:      log,
+		metrics:  metrics,
+		workers:  o.workers,
+		pipeline: pipeline.NewMetrics(metrics),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "logship_output_dead_letters_total", Help: "Events an output set aside in its dead-letter file: rejected for good."}, []string{"output"}),
+		files: fileIn.NewShared(),
+	}
+	e.files.Truncated = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "logship_lines_truncated_total", Help: "Lines cut at the line cap and tagged " + codec.TruncatedTag + "."})
+	metrics.MustRegister(e.deadLetters, e.files.Metrics, e.files.Truncated)
+	a, err := assemble(cfg, e)
+	if a != nil {
+		for _, w := range a.warnings {
+			log.Warn("config: " + w)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	metrics := prometheus.NewRegistry()
-	tailMetrics := tail.NewMetrics()
-	metrics.MustRegister(tailMetrics)
-	pl := &pipeline.Pipeline{
-		Offsets: reg,
-		Log:     log,
-		Metrics: pipeline.NewMetrics(metrics),
-	}
-	// fail undoes what was built when startup cannot finish.
-	fail := func(err error) error {
-		for _, out := range pl.Outputs {
-			_ = out.Output.Close()
-		}
-		return errors.Join(err, reg.Stop())
-	}
-	// One budget for all inputs: memory is bounded overall, not per file.
-	budget := tail.NewBudget(0)
-	for _, in := range p.Inputs {
-		if in.SincedbPath != "" {
-			log.Info("sincedb_path is ignored: offsets live in the registry under --path.data",
-				"sincedb_path", in.SincedbPath, "registry", filepath.Join(o.dataDir, registry.FileName))
-		}
-		t, err := tail.New(tail.Config{
-			Paths:        in.Paths,
-			Exclude:      in.Exclude,
-			StartAtEnd:   in.StartPosition == "end",
-			PollInterval: time.Duration(in.StatInterval * float64(time.Second)),
-			Offsets:      reg,
-			Budget:       budget,
-			Log:          log,
-			Metrics:      tailMetrics,
-		})
-		if err != nil {
-			return fail(err)
-		}
-		tailMetrics.Add(t)
-		pl.Inputs = append(pl.Inputs, pipeline.Input{Source: t, Decoration: decoration(in, host)})
-	}
-	for i, out := range p.Outputs {
-		name := out.PluginName() + "." + strconv.Itoa(i)
-		made, err := newOutput(out, i, o.dataDir, stdout, log, pl.Metrics.Retries.WithLabelValues(name))
-		if err != nil {
-			return fail(err)
-		}
-		pl.Outputs = append(pl.Outputs, pipeline.NamedOutput{Name: name, Output: made})
+	if o.testOnly {
+		a.close()
+		fmt.Fprintln(stdout, "Configuration OK")
+		return nil
 	}
 
+	reg, err := registry.Open(o.dataDir, log)
+	if err != nil {
+		a.close()
+		return err
+	}
+	e.files.Offsets = reg
+	pl := &pipeline.Pipeline{
+		Inputs:  a.inputs,
+		Filters: a.filters,
+		Workers: o.workers,
+		Outputs: a.outputs,
+		Routes:  a.routes,
+		Log:     log,
+		Metrics: e.pipeline,
+	}
 	health := &status.Health{}
 	if o.httpPort != 0 {
 		stopHTTP, err := serveAPI(o.httpHost, o.httpPort, status.NewServer(health, metrics), log)
 		if err != nil {
-			return fail(err)
+			a.close()
+			return errors.Join(err, reg.Stop())
 		}
 		defer stopHTTP()
 	}
 	health.SetRunning(true)
-	log.Info("logship started", "inputs", len(pl.Inputs), "outputs", len(pl.Outputs), "registry", o.dataDir)
+	log.Info("logship started", "inputs", len(pl.Inputs), "outputs", len(pl.Outputs), "workers", o.workers, "registry", o.dataDir)
 	runErr := pl.Run(ctx)
 	health.SetRunning(false)
 	if err := reg.Stop(); err != nil {
@@ -207,8 +206,9 @@ func orDefault(s, def string) string {
 }
 
 // loadConfig reads -e or -f. Like Logstash, -e without an output section
-// prints to stdout with rubydebug.
-func loadConfig(o options) (*lsconf.Pipeline, error) {
+// prints to stdout with rubydebug, and without an input section reads
+// stdin (when logship has a stdin input).
+func loadConfig(o options) (*lsconf.Config, error) {
 	if o.configString == "" {
 		return lsconf.Load(o.configFile)
 	}
@@ -216,61 +216,22 @@ func loadConfig(o options) (*lsconf.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	hasOutput := false
+	has := map[string]bool{}
 	for _, s := range cfg.Sections {
-		hasOutput = hasOutput || s.Kind == "output"
+		has[s.Kind] = true
 	}
-	if !hasOutput {
-		cfg.Sections = append(cfg.Sections, lsconf.Section{Kind: "output", Plugins: []lsconf.Plugin{{Name: "stdout"}}})
-	}
-	return lsconf.Compile(cfg)
-}
-
-func decoration(in lsconf.FileInput, host string) *event.Decoration {
-	d := &event.Decoration{Type: in.Type, Tags: in.Tags, Host: host}
-	for _, f := range in.AddField {
-		d.AddField = append(d.AddField, event.AddField{Key: f.Key, Values: f.Values})
-	}
-	return d
-}
-
-// newOutput builds one output; retries counts the documents an output
-// retries on its own (elasticsearch items), beside the pipeline's retries.
-func newOutput(out lsconf.Output, index int, dataDir string, stdout io.Writer, log *slog.Logger, retries prometheus.Counter) (pipeline.Output, error) {
-	switch o := out.(type) {
-	case *lsconf.StdoutOutput:
-		codec, err := event.NewCodec(o.Codec.Name, o.Codec.Format)
+	defaults := map[string]string{"input": `input { stdin { type => stdin } }`, "output": `output { stdout { codec => rubydebug } }`}
+	for _, kind := range []string{"input", "output"} {
+		if _, stdin := inputPlugins["stdin"]; has[kind] || kind == "input" && !stdin {
+			continue
+		}
+		def, err := lsconf.Parse("default "+kind, []byte(defaults[kind]))
 		if err != nil {
 			return nil, err
 		}
-		return stdoutOut.New(stdout, codec), nil
-	case *lsconf.FileOutput:
-		codec, err := event.NewCodec(o.Codec.Name, o.Codec.Format)
-		if err != nil {
-			return nil, err
-		}
-		return fileOut.New(o.Path, codec), nil
-	case *lsconf.RedisOutput:
-		return redisOut.New(redisOut.Config{
-			Hosts: o.Hosts, Port: o.Port, Password: o.Password, DB: o.DB,
-			Key: o.Key, DataType: o.DataType, BatchEvents: o.BatchEvents,
-		})
-	case *lsconf.ElasticsearchOutput:
-		dead := o.DeadLetterPath
-		if dead == "" {
-			dead = filepath.Join(dataDir, "dead_letter", "elasticsearch-"+strconv.Itoa(index)+".ndjson")
-		}
-		return esOut.New(esOut.Config{
-			Hosts: o.Hosts, Index: o.Index, DocumentType: o.DocumentType, User: o.User, Password: o.Password,
-			FlushSize:      o.FlushSize,
-			RetryInitial:   time.Duration(o.RetryInitialInterval * float64(time.Second)),
-			RetryMax:       time.Duration(o.RetryMaxInterval * float64(time.Second)),
-			DeadLetterPath: dead,
-			Retries:        retries,
-			Log:            log,
-		})
+		cfg.Sections = append(cfg.Sections, def.Sections...)
 	}
-	return nil, fmt.Errorf("output %q is not implemented", out.PluginName())
+	return cfg, nil
 }
 
 // serveAPI listens before serving, so a busy port fails at startup, and

@@ -72,7 +72,7 @@ func TestConfigTest(t *testing.T) {
 	}{
 		{"the seed config passes unchanged", []string{"-t", "-f", "../../internal/lsconf/testdata/seed-logstash.conf"}, "", "Configuration OK\n"},
 		{"an unknown option names file, line and column", []string{"-t", "-f", bad}, bad + ":4:5: unknown option \"colour\"", ""},
-		{"an inline config is checked too", []string{"-t", "-e", "input { file { path => \"/x\" } } output { nope {} }"}, "config string:1:42: unknown output plugin \"nope\"", ""},
+		{"an inline config is checked too", []string{"-t", "-e", "input { file { path => \"/x\" } } output { nope {} }"}, "config string:1:42: output plugin \"nope\" is not supported by logship (supported outputs: elasticsearch, file, redis, stdout)", ""},
 		{"inline config without output defaults to stdout", []string{"-t", "-e", "input { file { path => \"/x\" } }"}, "", "Configuration OK\n"},
 		{"a missing config file is an error", []string{"-t", "-f", filepath.Join(dir, "none.conf")}, "no such file", ""},
 		{"unknown flags are errors", []string{"--nope"}, "flag provided but not defined", ""},

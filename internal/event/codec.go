@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Codec encodes events. Append appends the encoding of e to dst and
@@ -140,7 +142,7 @@ func appendJSONValue(dst []byte, v Value) []byte {
 		}
 		return append(dst, ']')
 	case MapKind:
-		return appendJSONFields(dst, v.Map(), hashMapOrder(v.Map()))
+		return appendJSONFields(dst, v.Map(), cachedOrder(v.Map()))
 	}
 	return append(dst, "null"...)
 }
@@ -153,7 +155,14 @@ const hexDigits = "0123456789ABCDEF"
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look: the common case,
+		// and where every codec spends its time.
+		if i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
 			i++
@@ -193,6 +202,19 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plain8 reports whether the eight bytes of x are all printable ASCII
+// other than the quote and the backslash: bytes appendJSONString copies
+// as they are. The tests are the classic word-at-a-time ones (a byte
+// below n, a zero byte); a false "no" only sends the bytes down the
+// byte-by-byte path.
+func plain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below20 := (x - ones*0x20) & ^x
+	quote := x ^ ones*'"'
+	backslash := x ^ ones*'\\'
+	return (below20|(quote-ones)&^quote|(backslash-ones)&^backslash|x)&highs == 0
 }
 
 // appendJavaDouble formats f as Java's Double.toString: plain notation
@@ -262,10 +284,19 @@ func (c Line) Append(dst []byte, e *Event) []byte {
 // awesome_print 1.7 prints it without colours (keys right-aligned to the
 // longest, indent 4, arrays with [index], nested hashes aligned at their
 // depth), strings as Ruby's String#inspect, @timestamp bare, then "\n".
-type Rubydebug struct{}
+// With Metadata (the codec's metadata => true), a non-empty @metadata is
+// printed too, as one more key of the event (to_hash_with_metadata).
+type Rubydebug struct {
+	Metadata bool
+}
 
 // Append implements Codec.
-func (Rubydebug) Append(dst []byte, e *Event) []byte {
+func (c Rubydebug) Append(dst []byte, e *Event) []byte {
+	if c.Metadata && len(e.Metadata) > 0 {
+		fs := append(append(make([]Field, 0, len(e.Fields)+1), e.Fields...), Field{MetadataKey, Map(e.Metadata...)})
+		dst = appendAwesomeHash(dst, fs, cachedOrder(fs), 4)
+		return append(dst, '\n')
+	}
 	dst = appendAwesomeHash(dst, e.Fields, e.Order(), 4)
 	return append(dst, '\n')
 }
@@ -348,7 +379,7 @@ func appendAwesome(dst []byte, v Value, indent int) []byte {
 		dst = appendSpaces(dst, indent-4)
 		return append(dst, ']')
 	case MapKind:
-		return appendAwesomeHash(dst, v.Map(), hashMapOrder(v.Map()), indent)
+		return appendAwesomeHash(dst, v.Map(), cachedOrder(v.Map()), indent)
 	}
 	return append(dst, "nil"...)
 }
@@ -478,3 +509,7 @@ func rubyPrintable(r rune) bool {
 	}
 	return unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Cf, unicode.Co)
 }
+
+// RubyFloat formats f as Ruby's Float#to_s ("1.5", "1.0e+20"), which
+// filters reproduce when they turn numbers into text as Logstash does.
+func RubyFloat(f float64) string { return string(appendRubyFloat(nil, f)) }

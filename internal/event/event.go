@@ -8,7 +8,6 @@ package event
 
 import (
 	"math"
-	"sync/atomic"
 	"time"
 )
 
@@ -99,9 +98,6 @@ type Event struct {
 	// Metadata is [@metadata]: seen by filters, conditionals and sprintf,
 	// never printed by a codec.
 	Metadata []Field
-	// order caches the Java HashMap iteration order of Fields; nil means
-	// compute it when encoding.
-	order []int
 }
 
 // Get returns the value of key and whether the event has it.
@@ -123,119 +119,12 @@ func (e *Event) Set(key string, v Value) {
 		}
 	}
 	e.Fields = append(e.Fields, Field{Key: key, Value: v})
-	e.order = nil
 }
 
 // Order returns the indexes of Fields in the order Logstash prints them.
-func (e *Event) Order() []int {
-	if e.order == nil || len(e.order) != len(e.Fields) {
-		e.order = hashMapOrder(e.Fields)
-	}
-	return e.order
-}
-
-// Decoration is what the file input adds to each line, as Logstash's
-// input does: type, add_field, tags (in that order, after message,
-// @version and @timestamp), then host and path. Its zero value adds only
-// the mandatory fields. A Decoration is safe for concurrent use.
-type Decoration struct {
-	Type     string
-	AddField []AddField
-	Tags     []string
-	Host     string
-
-	// cache holds the key order of the last event built, which is the
-	// order of nearly every event since keys rarely vary.
-	cache atomic.Pointer[orderCache]
-}
-
-// AddField is one add_field entry. Key and values may use sprintf
-// references (%{field}, %{+yyyy.MM.dd}).
-type AddField struct {
-	Key    string
-	Values []string
-}
-
-type orderCache struct {
-	keys  []string
-	order []int
-}
-
-// Build makes e the event for one line read from path at ts, reusing
-// e's memory. extraTags are appended to the configured tags (e.g.
-// "_linetoolong").
-func (d *Decoration) Build(e *Event, message, path string, ts time.Time, extraTags ...string) {
-	if n := 6 + len(d.AddField); cap(e.Fields) < n {
-		e.Fields = make([]Field, 0, n)
-	}
-	e.Fields = e.Fields[:0]
-	e.Fields = append(e.Fields,
-		Field{"message", String(message)},
-		Field{"@version", String("1")},
-		Field{"@timestamp", Time(ts)},
-	)
-	if d.Type != "" {
-		e.Fields = append(e.Fields, Field{"type", String(d.Type)})
-	}
-	for _, af := range d.AddField {
-		key := e.Sprintf(af.Key)
-		for _, raw := range af.Values {
-			v := String(e.Sprintf(raw))
-			old, ok := e.Get(key)
-			switch {
-			case !ok:
-				e.Fields = append(e.Fields, Field{key, v})
-			case old.kind == ListKind:
-				e.Set(key, List(append(append([]Value(nil), old.List()...), v)...))
-			default:
-				e.Set(key, List(old, v))
-			}
-		}
-	}
-	if len(d.Tags)+len(extraTags) > 0 {
-		var tags []Value
-		if old, ok := e.Get("tags"); ok {
-			tags = append(tags, asList(old)...)
-		}
-		for _, group := range [][]string{d.Tags, extraTags} {
-			for _, t := range group {
-				tags = appendUnique(tags, String(e.Sprintf(t)))
-			}
-		}
-		e.Set("tags", List(tags...))
-	}
-	if _, ok := e.Get("host"); !ok && d.Host != "" {
-		e.Fields = append(e.Fields, Field{"host", String(d.Host)})
-	}
-	if _, ok := e.Get("path"); !ok {
-		e.Fields = append(e.Fields, Field{"path", String(path)})
-	}
-	e.order = d.orderFor(e.Fields)
-}
-
-func (d *Decoration) orderFor(fs []Field) []int {
-	if c := d.cache.Load(); c != nil && sameKeys(c.keys, fs) {
-		return c.order
-	}
-	c := &orderCache{keys: make([]string, len(fs)), order: hashMapOrder(fs)}
-	for i, f := range fs {
-		c.keys[i] = f.Key
-	}
-	d.cache.Store(c)
-	return c.order
-}
-
-func sameKeys(keys []string, fs []Field) bool {
-	if len(keys) != len(fs) {
-		return false
-	}
-	for i := range fs {
-		if keys[i] != fs[i].Key {
-			return false
-		}
-	}
-	return true
-}
+// The slice is shared with other events of the same keys: do not modify
+// it.
+func (e *Event) Order() []int { return cachedOrder(e.Fields) }
 
 func asList(v Value) []Value {
 	if v.kind == ListKind {

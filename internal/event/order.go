@@ -1,6 +1,11 @@
 package event
 
-import "unicode/utf16"
+import (
+	"hash/maphash"
+	"strings"
+	"sync/atomic"
+	"unicode/utf16"
+)
 
 // javaStringHash is java.lang.String.hashCode: s[0]*31^(n-1) + ... over
 // UTF-16 code units, in int32 arithmetic.
@@ -80,4 +85,80 @@ func hashMapOrder(fs []Field) []int {
 		order = append(order, bucket...)
 	}
 	return order
+}
+
+// The order of a key sequence is memoised: the events of one input and
+// filter chain share a handful of key sequences, and hashMapOrder builds
+// a table per call (4 µs for a grok + date event, a sixth of that
+// pipeline's CPU; 0.1 µs from the cache: go test -bench Order). The cache
+// is a fixed array of slots, direct-mapped by a hash of the keys, so it
+// is bounded and lock-free; a collision replaces the slot. It is package
+// state because the order is a pure function of the keys: every codec of
+// the process gains from one cache.
+const (
+	orderSlots = 256
+	// maxCachedKeys leaves unusually wide events out: their entries would
+	// hold the most memory and be the least likely to repeat.
+	maxCachedKeys = 64
+)
+
+type orderEntry struct {
+	hash  uint64
+	keys  []string // copies: an event's keys may share an input's buffer
+	order []int    // read-only once stored
+}
+
+var (
+	orderCache [orderSlots]atomic.Pointer[orderEntry]
+	lastOrder  atomic.Pointer[orderEntry] // the entry used last
+	orderSeed  = maphash.MakeSeed()
+)
+
+// cachedOrder is hashMapOrder(fs), from the cache when fs's keys were seen
+// before. The slice it returns is shared: callers must not modify it.
+func cachedOrder(fs []Field) []int {
+	if len(fs) > maxCachedKeys {
+		return hashMapOrder(fs)
+	}
+	// Consecutive events nearly always have the keys of the one before:
+	// comparing them costs less than hashing them.
+	if e := lastOrder.Load(); e != nil && sameKeys(e.keys, fs) {
+		return e.order
+	}
+	h := keysHash(fs)
+	slot := &orderCache[h%orderSlots]
+	e := slot.Load()
+	if e == nil || e.hash != h || !sameKeys(e.keys, fs) {
+		e = &orderEntry{hash: h, keys: make([]string, len(fs)), order: hashMapOrder(fs)}
+		for i := range fs {
+			e.keys[i] = strings.Clone(fs[i].Key)
+		}
+		slot.Store(e)
+	}
+	lastOrder.Store(e)
+	return e.order
+}
+
+// keysHash hashes the key sequence; a length byte before each key makes
+// ("ab", "c") and ("a", "bc") differ.
+func keysHash(fs []Field) uint64 {
+	var h maphash.Hash
+	h.SetSeed(orderSeed)
+	for i := range fs {
+		h.WriteByte(byte(len(fs[i].Key)))
+		h.WriteString(fs[i].Key)
+	}
+	return h.Sum64()
+}
+
+func sameKeys(keys []string, fs []Field) bool {
+	if len(keys) != len(fs) {
+		return false
+	}
+	for i := range fs {
+		if keys[i] != fs[i].Key {
+			return false
+		}
+	}
+	return true
 }

@@ -112,13 +112,11 @@ func (e *Event) Put(r Ref, v Value) {
 		}
 		return
 	}
-	if put(fs, path, v) && fs == &e.Fields {
-		e.order = nil
-	}
+	put(fs, path, v)
 }
 
-// put sets path in *fs and reports whether it added a top-level key.
-func put(fs *[]Field, path Ref, v Value) bool {
+// put sets path in *fs.
+func put(fs *[]Field, path Ref, v Value) {
 	for i := range *fs {
 		f := &(*fs)[i]
 		if f.Key != path[0] {
@@ -126,7 +124,7 @@ func put(fs *[]Field, path Ref, v Value) bool {
 		}
 		if len(path) == 1 {
 			f.Value = v
-			return false
+			return
 		}
 		// Copy the nested map: values may be shared between events.
 		var inner []Field
@@ -135,16 +133,15 @@ func put(fs *[]Field, path Ref, v Value) bool {
 		}
 		put(&inner, path[1:], v)
 		f.Value = Map(inner...)
-		return false
+		return
 	}
 	if len(path) == 1 {
 		*fs = append(*fs, Field{Key: path[0], Value: v})
-		return true
+		return
 	}
 	var inner []Field
 	put(&inner, path[1:], v)
 	*fs = append(*fs, Field{Key: path[0], Value: Map(inner...)})
-	return true
 }
 
 // Remove deletes the field r refers to and returns its value.
@@ -158,11 +155,7 @@ func (e *Event) Remove(r Ref) (Value, bool) {
 		*fs = nil
 		return old, len(old.Map()) > 0
 	}
-	v, ok := remove(fs, path)
-	if ok && len(path) == 1 && fs == &e.Fields {
-		e.order = nil
-	}
-	return v, ok
+	return remove(fs, path)
 }
 
 func remove(fs *[]Field, path Ref) (Value, bool) {

@@ -1,10 +1,15 @@
-// Package lsconf parses Logstash's pipeline configuration language and
-// turns it into a typed description of the pipeline logship supports.
+// Package lsconf is Logstash 5's pipeline configuration language: text →
+// syntax tree with positions. It knows no plugin: each plugin declares
+// and checks its own options (internal/plugin).
 //
-// Parse implements the grammar (sections, plugins, "key => value",
-// strings, numbers, barewords, arrays, hashes, # comments); Compile checks
-// plugins, options and types against what logship implements. Every error
-// is an *Error naming file:line:col.
+// Parse implements the grammar of Logstash 5's grammar.treetop: sections,
+// plugins (names bare or quoted), `key => value` attributes, strings,
+// numbers, barewords, arrays, hashes, # comments, and in filter and output
+// sections the conditionals if / else if / else with their expressions.
+// A plugin's repeated options are merged as Logstash merges them (Merge);
+// Substitute expands ${VAR} and ${VAR:default} in option values; Load
+// reads a file or a directory. Every error is an *Error naming
+// file:line:col.
 package lsconf
 
 import "fmt"
@@ -37,9 +42,35 @@ type Section struct {
 	Kind string // "input", "filter" or "output"
 	// File is the file the section comes from (configs loaded from a
 	// directory mix files); empty means Config.File.
-	File    string
-	Pos     Pos
+	File string
+	Pos  Pos
+	// Body is the section's statements in order: plugins and, in filter
+	// and output sections, conditionals.
+	Body []Statement
+	// Plugins is every plugin of the section in source order, those
+	// inside conditionals included: Body's Plugin fields point into it.
 	Plugins []Plugin
+}
+
+// Statement is a plugin or a conditional: exactly one field is set.
+type Statement struct {
+	Plugin *Plugin
+	If     *If
+}
+
+// If is a conditional: `if` and its `else if`s, then maybe an `else`.
+// The first branch whose condition holds runs; the else branch has a nil
+// Cond.
+type If struct {
+	Pos      Pos
+	Branches []Branch
+}
+
+// Branch is one arm of a conditional.
+type Branch struct {
+	Pos  Pos
+	Cond Expr // nil for else
+	Body []Statement
 }
 
 // Plugin is a plugin block such as `file { path => "/x" }`.
@@ -49,7 +80,8 @@ type Plugin struct {
 	Settings []Setting
 }
 
-// Setting is one `key => value` attribute of a plugin.
+// Setting is one `key => value` attribute of a plugin. A key written more
+// than once in a block is one Setting with the values merged (Merge).
 type Setting struct {
 	Key   string
 	Pos   Pos

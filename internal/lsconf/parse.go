@@ -8,7 +8,7 @@ import (
 )
 
 // Parse parses src, read from file (used in errors only), into a Config.
-// It checks the grammar only; Compile checks plugins and options.
+// It checks the grammar only: plugins check their options themselves.
 func Parse(file string, src []byte) (*Config, error) {
 	p := &parser{file: file, src: string(src)}
 	p.lines = append(p.lines, 0)
@@ -145,20 +145,141 @@ func (p *parser) section() (Section, error) {
 	if err := p.expect('{', fmt.Sprintf(`"{" after %q`, kind)); err != nil {
 		return s, err
 	}
+	body, err := p.body(kind, start, kind+" section")
+	if err != nil {
+		return s, err
+	}
+	s.Body = body
+	s.Plugins = flatten(s.Body, nil)
+	point(s.Body, &s.Plugins)
+	return s, nil
+}
+
+// body parses statements up to and including the "}" that closes what
+// opened at start (described by what, for the error when it is missing).
+func (p *parser) body(kind string, start int, what string) ([]Statement, error) {
+	var body []Statement
 	for {
 		p.skip()
 		if p.eof() {
-			return s, p.errAt(start, "%s section is not closed: missing \"}\"", kind)
+			return nil, p.errAt(start, "%s is not closed: missing \"}\"", what)
 		}
 		if p.src[p.off] == '}' {
 			p.off++
-			return s, nil
+			return body, nil
 		}
-		pl, err := p.plugin(true)
+		wstart := p.off
+		switch w := p.word(isNameByte); w {
+		case "if":
+			if kind == "input" {
+				return nil, p.errAt(wstart, "conditionals are not allowed in an input section (Logstash runs every input)")
+			}
+			p.off = wstart
+			c, err := p.conditional(kind)
+			if err != nil {
+				return nil, err
+			}
+			body = append(body, Statement{If: c})
+			continue
+		case "else", "elseif":
+			return nil, p.errAt(wstart, "%q without \"if\" before it", w)
+		}
+		p.off = wstart
+		pl, err := p.plugin()
 		if err != nil {
-			return s, err
+			return nil, err
 		}
-		s.Plugins = append(s.Plugins, *pl)
+		body = append(body, Statement{Plugin: pl})
+	}
+}
+
+// flatten appends the plugins of body, depth first, in source order.
+func flatten(body []Statement, out []Plugin) []Plugin {
+	for _, st := range body {
+		if st.Plugin != nil {
+			out = append(out, *st.Plugin)
+			continue
+		}
+		for _, b := range st.If.Branches {
+			out = flatten(b.Body, out)
+		}
+	}
+	return out
+}
+
+// point makes body's plugins point into *plugins, which flatten built in
+// the same order, so that both views share one copy.
+func point(body []Statement, plugins *[]Plugin) {
+	var walk func([]Statement)
+	i := 0
+	walk = func(body []Statement) {
+		for k := range body {
+			if body[k].Plugin != nil {
+				body[k].Plugin = &(*plugins)[i]
+				i++
+				continue
+			}
+			for _, b := range body[k].If.Branches {
+				walk(b.Body)
+			}
+		}
+	}
+	walk(body)
+}
+
+// conditional parses `if cond { … }`, then any `else if cond { … }` and
+// an optional `else { … }`.
+func (p *parser) conditional(kind string) (*If, error) {
+	start := p.off
+	leave, err := p.nest(start)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	c := &If{Pos: p.pos(start)}
+	p.off += len("if")
+	bstart, what := start, "if block"
+	for {
+		var cond Expr
+		bpos := p.pos(bstart)
+		p.skip()
+		if what != "else block" {
+			if cond, err = p.condition(); err != nil {
+				return nil, err
+			}
+			p.skip()
+		}
+		if err := p.expect('{', fmt.Sprintf(`"{" to open the %s`, what)); err != nil {
+			return nil, err
+		}
+		body, err := p.body(kind, bstart, what)
+		if err != nil {
+			return nil, err
+		}
+		c.Branches = append(c.Branches, Branch{Pos: bpos, Cond: cond, Body: body})
+		if cond == nil {
+			return c, nil // else ends the chain
+		}
+		save := p.off
+		p.skip()
+		bstart = p.off
+		switch p.word(isNameByte) {
+		case "elseif": // Logstash's grammar allows no space: "else" _ "if"
+			what = "else if block"
+			continue
+		case "else":
+			afterElse := p.off
+			p.skip()
+			if p.word(isNameByte) == "if" {
+				what = "else if block"
+				continue
+			}
+			p.off = afterElse
+			what = "else block"
+			continue
+		}
+		p.off = save
+		return c, nil
 	}
 }
 
@@ -182,9 +303,8 @@ func (p *parser) name(what string) (string, error) {
 	return n, nil
 }
 
-// plugin parses `name { attributes }`. In a section, if/else start a
-// conditional, which logship does not implement.
-func (p *parser) plugin(inSection bool) (*Plugin, error) {
+// plugin parses `name { attributes }`; repeated attributes are merged.
+func (p *parser) plugin() (*Plugin, error) {
 	start := p.off
 	leave, err := p.nest(start)
 	if err != nil {
@@ -194,9 +314,6 @@ func (p *parser) plugin(inSection bool) (*Plugin, error) {
 	name, err := p.name("a plugin name")
 	if err != nil {
 		return nil, err
-	}
-	if inSection && (name == "if" || name == "else") {
-		return nil, p.errAt(start, "conditionals (if/else if/else) are not supported by logship")
 	}
 	pl := &Plugin{Name: name, Pos: p.pos(start)}
 	p.skip()
@@ -210,9 +327,10 @@ func (p *parser) plugin(inSection bool) (*Plugin, error) {
 		}
 		if p.src[p.off] == '}' {
 			p.off++
+			pl.Settings = mergeSettings(pl.Settings)
 			return pl, nil
 		}
-		kstart := p.off
+		kpos := p.pos(p.off)
 		key, err := p.name(`an option name or "}"`)
 		if err != nil {
 			return nil, err
@@ -226,7 +344,7 @@ func (p *parser) plugin(inSection bool) (*Plugin, error) {
 		if err != nil {
 			return nil, err
 		}
-		pl.Settings = append(pl.Settings, Setting{Key: key, Pos: p.pos(kstart), Value: v})
+		pl.Settings = append(pl.Settings, Setting{Key: key, Pos: kpos, Value: v})
 	}
 }
 
@@ -247,7 +365,19 @@ func (p *parser) value() (Value, error) {
 	switch c := p.src[p.off]; {
 	case c == '"' || c == '\'':
 		s, err := p.str()
-		return Value{Kind: String, Pos: pos, Text: s}, err
+		if err != nil {
+			return Value{}, err
+		}
+		// A quoted plugin name: `codec => "json_lines" { }`.
+		save := p.off
+		p.skip()
+		if !p.eof() && p.src[p.off] == '{' {
+			p.off = start
+			pl, err := p.plugin()
+			return Value{Kind: PluginValue, Pos: pos, Plugin: pl}, err
+		}
+		p.off = save
+		return Value{Kind: String, Pos: pos, Text: s}, nil
 	case c == '-' || c >= '0' && c <= '9':
 		n, err := p.number()
 		return Value{Kind: Number, Pos: pos, Text: n}, err
@@ -262,7 +392,7 @@ func (p *parser) value() (Value, error) {
 		p.skip()
 		if !p.eof() && p.src[p.off] == '{' {
 			p.off = start
-			pl, err := p.plugin(false)
+			pl, err := p.plugin()
 			return Value{Kind: PluginValue, Pos: pos, Plugin: pl}, err
 		}
 		p.off = save
@@ -384,6 +514,7 @@ func (p *parser) hash() (Value, error) {
 	}
 	defer leave()
 	v := Value{Kind: Hash, Pos: p.pos(start)}
+	seen := map[string]Pos{}
 	p.off++ // {
 	for {
 		p.skip()
@@ -394,7 +525,7 @@ func (p *parser) hash() (Value, error) {
 			p.off++
 			return v, nil
 		}
-		kstart := p.off
+		kpos := p.pos(p.off)
 		var key string
 		var err error
 		switch c := p.src[p.off]; {
@@ -419,6 +550,11 @@ func (p *parser) hash() (Value, error) {
 		if err != nil {
 			return v, err
 		}
-		v.Entries = append(v.Entries, Entry{Key: key, Pos: p.pos(kstart), Value: val})
+		if first, dup := seen[key]; dup {
+			// Logstash refuses a hash literal with a key twice.
+			return v, &Error{File: p.file, Pos: kpos, Msg: fmt.Sprintf("duplicate key %q in hash (first at %d:%d)", key, first.Line, first.Col)}
+		}
+		seen[key] = kpos
+		v.Entries = append(v.Entries, Entry{Key: key, Pos: kpos, Value: val})
 	}
 }

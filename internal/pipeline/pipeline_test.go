@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,8 +15,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/appstack/appstack/internal/event"
-	"github.com/appstack/appstack/internal/registry"
-	"github.com/appstack/appstack/internal/tail"
+	"github.com/appstack/appstack/internal/plugin"
 )
 
 // recorder is an output that records messages; fail decides whether a
@@ -63,34 +60,43 @@ func (r *recorder) Close() error {
 func (r *recorder) got() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.messages...)
+	return slices.Clone(r.messages)
 }
 
-// offsets records Puts, checking each against what the outputs hold.
-type offsets struct {
-	mu   sync.Mutex
-	puts []registry.Entry
-	// check runs at each Put; it fails the test if an offset is saved
-	// before its events were acknowledged.
-	check func(registry.Entry)
+func (r *recorder) callCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls
 }
 
-func (o *offsets) Put(e registry.Entry) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.check != nil {
-		o.check(e)
-	}
-	o.puts = append(o.puts, e)
+// source is an input that sends its batches, each acknowledged into
+// acks (the batch's index), then waits for ctx. sent counts the batches
+// the pipeline took.
+type source struct {
+	batches [][]string
+	mu      sync.Mutex
+	acks    []int
+	onAck   func(batch int)
+	sent    atomic.Int64
 }
 
-// chunks is a Source that sends fixed chunks then waits for ctx.
-type chunks []tail.Chunk
-
-func (cs chunks) Run(ctx context.Context, out chan<- tail.Chunk) error {
-	for _, c := range cs {
+func (s *source) Run(ctx context.Context, out chan<- event.Batch) error {
+	for i, msgs := range s.batches {
+		b := event.Batch{Events: make([]event.Event, len(msgs))}
+		for k, m := range msgs {
+			b.Events[k].Set("message", event.String(m))
+		}
+		b.Ack = func() {
+			if s.onAck != nil {
+				s.onAck(i)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.acks = append(s.acks, i)
+		}
 		select {
-		case out <- c:
+		case out <- b:
+			s.sent.Add(1)
 		case <-ctx.Done():
 			return nil
 		}
@@ -99,12 +105,46 @@ func (cs chunks) Run(ctx context.Context, out chan<- tail.Chunk) error {
 	return nil
 }
 
-func chunkOf(offset int64, msgs ...string) tail.Chunk {
-	c := tail.Chunk{Path: "/p", Entry: registry.Entry{Key: registry.Key{Dev: 1, Ino: 1}, Offset: offset}}
-	for _, m := range msgs {
-		c.Lines = append(c.Lines, tail.Line{Text: m})
+func (s *source) acked() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.acks)
+}
+
+func batches(n, size int) [][]string {
+	var out [][]string
+	for i := range n {
+		var b []string
+		for k := range size {
+			b = append(b, fmt.Sprintf("m%d", i*size+k))
+		}
+		out = append(out, b)
 	}
-	return c
+	return out
+}
+
+// running starts p and returns a function that stops it and returns
+// Run's error.
+func running(tb testing.TB, p *Pipeline) (stop func() error) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = errors.New("Run did not return 30s after cancel")
+			}
+		})
+		return err
+	}
+	tb.Cleanup(func() { _ = stop() })
+	return stop
 }
 
 func waitUntil(tb testing.TB, what string, cond func() bool) {
@@ -118,216 +158,345 @@ func waitUntil(tb testing.TB, what string, cond func() bool) {
 	}
 }
 
-func TestRetriesAFailingOutputAndSavesOffsetsOnlyAfterAck(t *testing.T) {
+func outputs(rs ...*recorder) []*NamedOutput {
+	var out []*NamedOutput
+	for i, r := range rs {
+		out = append(out, &NamedOutput{Name: fmt.Sprintf("out%d", i), Output: r})
+	}
+	return out
+}
+
+func TestRetriesAFailingOutputAndAcksOnlyWhenEveryOutputHasTheBatch(t *testing.T) {
 	t.Parallel()
-	out := &recorder{fail: func(call int) bool { return call <= 3 }}
+	flaky := &recorder{fail: func(call int) bool { return call <= 3 }}
 	other := &recorder{}
-	offs := &offsets{}
-	offs.check = func(e registry.Entry) {
-		if n := len(out.got()); int64(n) < e.Offset {
-			t.Errorf("offset %d saved with only %d events acknowledged", e.Offset, n)
+	src := &source{batches: [][]string{{"a", "b"}, {"c"}}}
+	src.onAck = func(batch int) {
+		want := map[int]int{0: 2, 1: 3}[batch]
+		if len(flaky.got()) < want || len(other.got()) < want {
+			t.Errorf("batch %d acknowledged with %d and %d events delivered; want %d in each output", batch, len(flaky.got()), len(other.got()), want)
 		}
 	}
-	reg := prometheus.NewRegistry()
+	outs := outputs(other, flaky)
 	p := &Pipeline{
-		Inputs:     []Input{{Source: chunks{chunkOf(2, "a", "b"), chunkOf(3, "c")}, Decoration: &event.Decoration{}}},
-		Outputs:    []NamedOutput{{"other", other}, {"flaky", out}},
-		Offsets:    offs,
-		Metrics:    NewMetrics(reg),
+		Inputs:     []NamedInput{{"src", src}},
+		Outputs:    outs,
+		Metrics:    NewMetrics(prometheus.NewRegistry()),
 		MinBackoff: time.Millisecond,
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	waitUntil(t, "both chunks acknowledged", func() bool {
-		offs.mu.Lock()
-		defer offs.mu.Unlock()
-		return len(offs.puts) == 2
-	})
-	cancel()
-	if err := <-done; err != nil {
+	stop := running(t, p)
+	waitUntil(t, "both batches acknowledged", func() bool { return len(src.acked()) == 2 })
+	if err := stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if got := strings.Join(out.got(), ","); got != "a,b,c" {
+	if got := src.acked(); !slices.Equal(got, []int{0, 1}) {
+		t.Errorf("acks = %v; want each batch once, in order", got)
+	}
+	if got := strings.Join(flaky.got(), ","); got != "a,b,c" {
 		t.Errorf("flaky output got %s; want a,b,c once each", got)
 	}
 	if got := strings.Join(other.got(), ","); got != "a,b,c" {
 		t.Errorf("healthy output got %s; want a,b,c once each (not re-sent on another output's retry)", got)
 	}
-	if !out.closed || !other.closed {
+	if !flaky.closed || !other.closed {
 		t.Error("outputs not closed after Run")
 	}
-	if n := counter(t, p.Metrics.Retries.WithLabelValues("flaky")); n != 3 {
-		t.Errorf("retries metric = %v; want 3", n)
-	}
-	if n := counter(t, p.Metrics.Errors.WithLabelValues("flaky")); n != 3 {
-		t.Errorf("errors metric = %v; want 3", n)
-	}
-	if n := counter(t, p.Metrics.Sent.WithLabelValues("flaky")); n != 3 {
-		t.Errorf("sent metric = %v; want 3", n)
+	for metric, want := range map[prometheus.Collector]float64{
+		p.Metrics.Retries.WithLabelValues("out1"): 3,
+		p.Metrics.Errors.WithLabelValues("out1"):  3,
+		p.Metrics.Sent.WithLabelValues("out1"):    3,
+		p.Metrics.Read:                            3,
+	} {
+		if n := counter(t, metric); n != want {
+			t.Errorf("%v = %v; want %v", metric, n, want)
+		}
 	}
 }
 
-func TestStopDrainsWhatWasReadAndGivesUpOnADeadOutput(t *testing.T) {
+// TestASlowOutputHoldsTheAck: nothing is acknowledged while an output
+// has not accepted the batch.
+func TestASlowOutputHoldsTheAck(t *testing.T) {
+	t.Parallel()
+	fast, slow := &recorder{}, &recorder{block: make(chan struct{})}
+	src := &source{batches: [][]string{{"a"}}}
+	stop := running(t, &Pipeline{Inputs: []NamedInput{{"src", src}}, Outputs: outputs(fast, slow)})
+	waitUntil(t, "the fast output has the event", func() bool { return len(fast.got()) == 1 })
+	if got := src.acked(); len(got) != 0 {
+		t.Fatalf("acks = %v while the slow output holds the batch; want none", got)
+	}
+	close(slow.block)
+	waitUntil(t, "the batch is acknowledged", func() bool { return len(src.acked()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStopDrainsWhatWasReadAndGivesUpOnADeadOutputWithoutAck(t *testing.T) {
 	t.Parallel()
 	dead := &recorder{fail: func(int) bool { return true }}
-	offs := &offsets{}
+	src := &source{batches: [][]string{{"x"}}}
 	p := &Pipeline{
-		Inputs:  []Input{{Source: chunks{chunkOf(1, "x")}, Decoration: &event.Decoration{}}},
-		Outputs: []NamedOutput{{"dead", dead}},
-		Offsets: offs,
+		Inputs:  []NamedInput{{"src", src}},
+		Outputs: outputs(dead),
 		// Long enough for many retries after the stop; Run must still end.
 		DrainTimeout: 2 * time.Second,
 		MinBackoff:   time.Millisecond,
 		MaxBackoff:   5 * time.Millisecond,
 	}
-	calls := func() int { dead.mu.Lock(); defer dead.mu.Unlock(); return dead.calls }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	waitUntil(t, "the output is retried", func() bool { return calls() > 2 })
-	cancel()
-	atStop := calls()
+	stop := running(t, p)
+	waitUntil(t, "the output is retried", func() bool { return dead.callCount() > 2 })
+	returned := make(chan error)
+	go func() { returned <- stop() }()
+	atStop := dead.callCount()
 	// Delivery goes on after the stop, for the drain timeout.
-	waitUntil(t, "the output is retried after the stop", func() bool { return calls() >= atStop+2 })
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return after the drain timeout")
-	}
-	if len(offs.puts) != 0 {
-		t.Errorf("saved offsets %v for events never acknowledged", offs.puts)
-	}
-}
-
-// counting is a Source that counts the lines its source emitted.
-type counting struct {
-	src   Source
-	lines atomic.Int64
-}
-
-func (c *counting) Run(ctx context.Context, out chan<- tail.Chunk) error {
-	in := make(chan tail.Chunk)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(in)
-		errc <- c.src.Run(ctx, in)
-	}()
-	for ch := range in {
-		c.lines.Add(int64(len(ch.Lines)))
-		select {
-		case out <- ch:
-		case <-ctx.Done():
-		}
-	}
-	return <-errc
-}
-
-// TestBackpressureBoundsWhatIsRead follows a real file while the output is
-// blocked: what the tailer reads stays within its budget of chunks, then
-// everything is delivered, in order, once the output comes back.
-func TestBackpressureBoundsWhatIsRead(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "big.log")
-	var b strings.Builder
-	const total = 100_000
-	for i := 0; i < total; i++ {
-		fmt.Fprintf(&b, "line %d\n", i)
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.Open(filepath.Join(dir, "data"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const budget = 3 // chunks of at most 1024 lines
-	tl, err := tail.New(tail.Config{Paths: []string{path}, Offsets: reg, Budget: tail.NewBudget(budget)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &counting{src: tl}
-	out := &recorder{block: make(chan struct{})}
-	p := &Pipeline{
-		Inputs:  []Input{{Source: src, Decoration: &event.Decoration{}}},
-		Outputs: []NamedOutput{{"slow", out}},
-		Offsets: reg,
-		Metrics: NewMetrics(prometheus.NewRegistry()),
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	waitUntil(t, "a chunk is in the blocked output", func() bool { return counter(t, p.Metrics.Read) > 0 })
-	// The pipeline's channels would take more chunks than the budget: give
-	// the tailer time to overrun it, were it not bounded.
-	time.Sleep(300 * time.Millisecond)
-	if read := src.lines.Load(); read > budget*1024 {
-		t.Errorf("read %d lines while the output was blocked; want at most %d (%d chunks)", read, budget*1024, budget)
-	}
-	if read := counter(t, p.Metrics.Read); read > 1024 {
-		t.Errorf("built %v events while the output was blocked; want one chunk (at most 1024)", read)
-	}
-	close(out.block)
-	waitUntil(t, "every line delivered", func() bool { return len(out.got()) >= total })
-	cancel()
-	if err := <-done; err != nil {
+	waitUntil(t, "the output is retried after the stop", func() bool { return dead.callCount() >= atStop+2 })
+	if err := <-returned; err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if err := reg.Stop(); err != nil {
+	if got := src.acked(); len(got) != 0 {
+		t.Errorf("acks = %v for events never delivered; want none", got)
+	}
+}
+
+// TestStopDeliversWhatWasReadThenAcks: SIGTERM while an output is slow:
+// the batch in hand is delivered and acknowledged within the drain time.
+func TestStopDeliversWhatWasReadThenAcks(t *testing.T) {
+	t.Parallel()
+	slow := &recorder{block: make(chan struct{})}
+	src := &source{batches: [][]string{{"x"}}}
+	stop := running(t, &Pipeline{Inputs: []NamedInput{{"src", src}}, Outputs: outputs(slow), DrainTimeout: 20 * time.Second})
+	waitUntil(t, "the batch is taken", func() bool { return src.sent.Load() == 1 })
+	returned := make(chan error)
+	go func() { returned <- stop() }()
+	close(slow.block)
+	if err := <-returned; err != nil {
 		t.Fatal(err)
+	}
+	if got := src.acked(); !slices.Equal(got, []int{0}) {
+		t.Errorf("acks = %v; want the batch read before the stop acknowledged", got)
+	}
+}
+
+// fn is a filter from a function.
+type fn func(*event.Event) plugin.Result
+
+func (f fn) Apply(e *event.Event) plugin.Result { return f(e) }
+
+func msg(e *event.Event) string { v, _ := e.Get("message"); return v.Str() }
+
+// tag tags every event and matches.
+func tag(t string) *FilterStep {
+	return &FilterStep{Name: "tag-" + t, Filter: fn(func(e *event.Event) plugin.Result {
+		e.AddTag(t)
+		return plugin.Match
+	})}
+}
+
+func when(f func(string) bool) func(*event.Event) bool {
+	return func(e *event.Event) bool { return f(msg(e)) }
+}
+
+func TestFiltersConditionalsAndRoutes(t *testing.T) {
+	t.Parallel()
+	all, errs, odd := &recorder{}, &recorder{}, &recorder{}
+	outs := outputs(all, errs, odd)
+	dropper := &FilterStep{Name: "drop", Filter: fn(func(*event.Event) plugin.Result { return plugin.Drop })}
+	common := &FilterStep{Name: "common", Filter: fn(func(e *event.Event) plugin.Result {
+		if strings.HasPrefix(msg(e), "error") {
+			return plugin.Match
+		}
+		return plugin.NoMatch
+	}), Common: plugin.Common{AddTag: []string{"matched"}}}
+	filters := []Step{
+		{Filter: common},
+		{If: []Branch{
+			{When: when(func(m string) bool { return strings.HasPrefix(m, "drop") }), Steps: []Step{{Filter: dropper}}},
+			{When: when(func(m string) bool { return strings.HasPrefix(m, "error") }), Steps: []Step{{Filter: tag("err")}}},
+			{Steps: []Step{{Filter: tag("else")}}},
+		}},
+	}
+	src := &source{batches: [][]string{{"error 1", "drop 2", "ok 3"}, {"drop 4", "drop 5"}, {"ok 6", "error 7"}}}
+	var seen []string
+	var mu sync.Mutex
+	record := &FilterStep{Name: "record", Filter: fn(func(e *event.Event) plugin.Result {
+		v, _ := e.Get("tags")
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, msg(e)+"="+v.Text())
+		return plugin.NoMatch
+	})}
+	filters = append(filters, Step{Filter: record})
+	p := &Pipeline{
+		Inputs:  []NamedInput{{"src", src}},
+		Filters: func() ([]Step, error) { return filters, nil },
+		Workers: 1,
+		Outputs: outs,
+		Routes: []Step{
+			{Output: outs[0]},
+			{If: []Branch{{When: func(e *event.Event) bool { return e.HasTag("err") }, Steps: []Step{{Output: outs[1]}}}}},
+			{If: []Branch{{When: when(func(m string) bool { return m[len(m)-1]%2 == 1 }), Steps: []Step{{Output: outs[2]}}}}},
+		},
+		Metrics: NewMetrics(prometheus.NewRegistry()),
+	}
+	stop := running(t, p)
+	waitUntil(t, "every batch acknowledged", func() bool { return len(src.acked()) == 3 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		r    *recorder
+		want string
+	}{
+		{"the unconditional output", all, "error 1,ok 3,ok 6,error 7"},
+		{"the output behind [tags]", errs, "error 1,error 7"},
+		{"the output behind odd numbers", odd, "error 1,ok 3,error 7"},
+	} {
+		if got := strings.Join(tt.r.got(), ","); got != tt.want {
+			t.Errorf("%s got %s; want %s", tt.name, got, tt.want)
+		}
+	}
+	if got, want := strings.Join(seen, " "), "error 1=matched,err ok 3=else ok 6=else error 7=matched,err"; got != want {
+		t.Errorf("events after the filters: %s; want %s (common options on Match only; dropped events go no further)", got, want)
+	}
+	if got := src.acked(); !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("acks = %v; want every batch once, in order, the all-dropped one too", got)
+	}
+	if n := counter(t, p.Metrics.Dropped); n != 3 {
+		t.Errorf("dropped metric = %v; want 3", n)
+	}
+	if calls := all.callCount(); calls != 2 {
+		t.Errorf("output called %d times; want 2 (not for the batch whose events were all dropped)", calls)
+	}
+}
+
+// TestWorkersKeepOrder: with several workers filtering at different
+// speeds, outputs still get events in input order and acks come in
+// order.
+func TestWorkersKeepOrder(t *testing.T) {
+	t.Parallel()
+	out := &recorder{}
+	src := &source{batches: batches(200, 5)}
+	var instances atomic.Int64
+	p := &Pipeline{
+		Inputs: []NamedInput{{"src", src}},
+		Filters: func() ([]Step, error) {
+			instances.Add(1)
+			// Work that varies by batch, so that workers finish out of order.
+			return []Step{{Filter: &FilterStep{Name: "spin", Filter: fn(func(e *event.Event) plugin.Result {
+				n := 0
+				for i := range (len(msg(e)) * 7919 % 13) * 2000 {
+					n += i
+				}
+				e.Set("n", event.Int(int64(n)))
+				return plugin.NoMatch
+			})}}}, nil
+		},
+		Workers: 4,
+		Outputs: outputs(out),
+	}
+	stop := running(t, p)
+	waitUntil(t, "every batch acknowledged", func() bool { return len(src.acked()) == 200 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := instances.Load(); n != 4 {
+		t.Errorf("filter sections built %d times; want one per worker, 4", n)
 	}
 	got := out.got()
 	for i, m := range got {
-		if want := fmt.Sprintf("line %d", i); m != want {
-			t.Fatalf("event %d = %q; want %q", i, m, want)
+		if want := fmt.Sprintf("m%d", i); m != want {
+			t.Fatalf("event %d = %s; want %s (input order)", i, m, want)
 		}
 	}
-	if len(got) != total {
-		t.Errorf("delivered %d events; want %d", len(got), total)
+	acks := src.acked()
+	for i, a := range acks {
+		if a != i {
+			t.Fatalf("ack %d is batch %d; want acks in order", i, a)
+		}
 	}
 }
 
-func TestTruncatedLinesAreTagged(t *testing.T) {
+// TestBackpressureBoundsWhatIsInFlight: while the output is blocked, the
+// pipeline takes at most two batches per worker (plus the one the
+// dispatcher holds) and the input blocks on its send.
+func TestBackpressureBoundsWhatIsInFlight(t *testing.T) {
 	t.Parallel()
-	var tags []string
-	rec := &tagRecorder{tags: &tags}
-	c := chunkOf(1, "long")
-	c.Lines[0].Truncated = true
+	out := &recorder{block: make(chan struct{})}
+	src := &source{batches: batches(100, 10)}
+	stop := running(t, &Pipeline{Inputs: []NamedInput{{"src", src}}, Outputs: outputs(out), Workers: 2})
+	waitUntil(t, "a batch is taken", func() bool { return src.sent.Load() > 0 })
+	// The output is blocked: give the input time to overrun the bound,
+	// were there none.
+	time.Sleep(200 * time.Millisecond)
+	if n := src.sent.Load(); n > 2*2+1 {
+		t.Errorf("the pipeline took %d batches while its output was blocked; want at most 5", n)
+	}
+	close(out.block)
+	waitUntil(t, "every batch acknowledged", func() bool { return len(src.acked()) == 100 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(out.got()); n != 1000 {
+		t.Errorf("delivered %d events; want 1000", n)
+	}
+}
+
+func TestAPanickingFilterIsCountedAndTheEventGoesOn(t *testing.T) {
+	t.Parallel()
+	out := &recorder{}
+	src := &source{batches: [][]string{{"a", "b"}}}
+	boom := &FilterStep{Name: "boom", Filter: fn(func(e *event.Event) plugin.Result {
+		if msg(e) == "a" {
+			panic("bug")
+		}
+		return plugin.Match
+	}), Common: plugin.Common{AddTag: []string{"ok"}}}
 	p := &Pipeline{
-		Inputs:  []Input{{Source: chunks{c}, Decoration: &event.Decoration{Tags: []string{"app"}}}},
-		Outputs: []NamedOutput{{"rec", rec}},
-		Offsets: &offsets{},
+		Inputs:  []NamedInput{{"src", src}},
+		Filters: func() ([]Step, error) { return []Step{{Filter: boom}}, nil },
+		Outputs: outputs(out),
+		Metrics: NewMetrics(prometheus.NewRegistry()),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	waitUntil(t, "the event is delivered", func() bool { rec.mu.Lock(); defer rec.mu.Unlock(); return len(tags) > 0 })
-	cancel()
-	<-done
-	if got := strings.Join(tags, ","); got != "app,"+TruncatedTag {
-		t.Errorf("tags = %s; want app,%s", got, TruncatedTag)
+	stop := running(t, p)
+	waitUntil(t, "the batch is acknowledged", func() bool { return len(src.acked()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out.got(), ","); got != "a,b" {
+		t.Errorf("delivered %s; want a,b", got)
+	}
+	if n := counter(t, p.Metrics.Panics.WithLabelValues("boom")); n != 1 {
+		t.Errorf("panics metric = %v; want 1", n)
 	}
 }
 
-type tagRecorder struct {
-	mu   sync.Mutex
-	tags *[]string
-}
-
-func (r *tagRecorder) Write(_ context.Context, events []event.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := range events {
-		v, _ := events[i].Get("tags")
-		for _, t := range v.List() {
-			*r.tags = append(*r.tags, t.Str())
+func TestRunRefusesWhatItCannotRun(t *testing.T) {
+	t.Parallel()
+	out := &recorder{}
+	stray := &NamedOutput{Name: "stray", Output: &recorder{}}
+	tests := []struct {
+		name string
+		p    *Pipeline
+		want string
+	}{
+		{"no inputs", &Pipeline{Outputs: outputs(out)}, "needs inputs and outputs"},
+		{"filters that cannot be built", &Pipeline{Inputs: []NamedInput{{"src", &source{}}}, Outputs: outputs(out),
+			Filters: func() ([]Step, error) { return nil, errors.New("bad pattern") }}, "build filters: bad pattern"},
+		{"a route to an unknown output", &Pipeline{Inputs: []NamedInput{{"src", &source{}}}, Outputs: outputs(out),
+			Routes: []Step{{If: []Branch{{Steps: []Step{{Output: stray}}}}}}}, "route to output stray"},
+	}
+	for _, tt := range tests {
+		out.closed = false
+		err := tt.p.Run(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Run = %v; want an error containing %q", tt.name, err, tt.want)
+		}
+		if !out.closed {
+			t.Errorf("%s: outputs not closed", tt.name)
 		}
 	}
-	return nil
 }
-
-func (r *tagRecorder) Close() error { return nil }
 
 // counter reads a counter's value.
 func counter(tb testing.TB, c prometheus.Collector) float64 {
@@ -339,4 +508,122 @@ func counter(tb testing.TB, c prometheus.Collector) float64 {
 		tb.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// gate is a Concurrent output whose Writes each wait until released, so
+// a test decides the order they finish in.
+type gate struct {
+	inFlight int
+	mu       sync.Mutex
+	waiting  map[string]chan struct{} // by the first message of the Write
+	messages []string
+	most     int // Writes in progress at once, at most
+}
+
+func (g *gate) MaxInFlight() int { return g.inFlight }
+
+func (g *gate) Write(ctx context.Context, events []event.Event) error {
+	first := strings.Clone(msg(&events[0]))
+	release := make(chan struct{})
+	g.mu.Lock()
+	g.waiting[first] = release
+	g.most = max(g.most, len(g.waiting))
+	g.mu.Unlock()
+	select {
+	case <-release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := range events {
+		g.messages = append(g.messages, strings.Clone(msg(&events[i])))
+	}
+	return nil
+}
+
+func (g *gate) Close() error { return nil }
+
+// release lets the Write of the batch starting with first finish.
+func (g *gate) release(first string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	close(g.waiting[first])
+	delete(g.waiting, first)
+}
+
+func (g *gate) inProgress() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.waiting)
+}
+
+func (g *gate) got() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.messages)
+}
+
+// TestAConcurrentOutputHasBatchesInFlightAndAcksStayInOrder: a Concurrent
+// output is written up to MaxInFlight batches at once, no more; they
+// finish in reverse order, yet each batch is acknowledged only once it
+// and every batch before it are delivered, in order. A plain output next
+// to it still gets every batch in order.
+func TestAConcurrentOutputHasBatchesInFlightAndAcksStayInOrder(t *testing.T) {
+	t.Parallel()
+	g := &gate{inFlight: 3, waiting: map[string]chan struct{}{}}
+	plain := &recorder{}
+	all := batches(6, 2)
+	src := &source{batches: all}
+	stop := running(t, &Pipeline{Inputs: []NamedInput{{"src", src}}, Workers: 1,
+		Outputs: []*NamedOutput{{Name: "gate", Output: g}, {Name: "plain", Output: plain}}})
+	for first := 0; first < 6; first += 3 {
+		waitUntil(t, "three writes in flight", func() bool { return g.inProgress() == 3 })
+		time.Sleep(50 * time.Millisecond) // a fourth would start now, were there no bound
+		if n := g.inProgress(); n != 3 {
+			t.Fatalf("%d writes in flight; want MaxInFlight, 3", n)
+		}
+		g.release(all[first+2][0])
+		g.release(all[first+1][0])
+		waitUntil(t, "two later batches delivered", func() bool { return len(g.got()) == 2*(first+2) })
+		if got := src.acked(); len(got) != first {
+			t.Fatalf("acks %v once batches %d and %d are delivered before %d; want %d acks", got, first+2, first+1, first, first)
+		}
+		g.release(all[first][0])
+		waitUntil(t, "three more batches acknowledged", func() bool { return len(src.acked()) == first+3 })
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := src.acked(); !slices.Equal(got, []int{0, 1, 2, 3, 4, 5}) {
+		t.Errorf("acks = %v; want 0…5 in order", got)
+	}
+	if got, want := plain.got(), slices.Concat(all...); !slices.Equal(got, want) {
+		t.Errorf("the plain output got %v; want %v, in order", got, want)
+	}
+	if n := len(g.got()); n != 12 || g.most != 3 {
+		t.Errorf("the concurrent output got %d events with at most %d writes at once; want 12, 3", n, g.most)
+	}
+}
+
+// TestNoAckAfterABatchLeftUndelivered: at shutdown, a batch that a
+// Concurrent output could not take within the drain time is not
+// acknowledged, nor is the later batch it did take: acks stay a prefix
+// of the batches.
+func TestNoAckAfterABatchLeftUndelivered(t *testing.T) {
+	t.Parallel()
+	g := &gate{inFlight: 2, waiting: map[string]chan struct{}{}}
+	all := batches(2, 1)
+	src := &source{batches: all}
+	stop := running(t, &Pipeline{Inputs: []NamedInput{{"src", src}}, Workers: 1, DrainTimeout: 100 * time.Millisecond,
+		Outputs: []*NamedOutput{{Name: "gate", Output: g}}})
+	waitUntil(t, "both writes in flight", func() bool { return g.inProgress() == 2 })
+	g.release(all[1][0])
+	waitUntil(t, "the second batch delivered", func() bool { return len(g.got()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := src.acked(); len(got) != 0 {
+		t.Errorf("acks = %v; want none: the first batch was never delivered", got)
+	}
 }

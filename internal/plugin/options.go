@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/appstack/appstack/internal/event"
 	"github.com/appstack/appstack/internal/lsconf"
 )
 
@@ -30,6 +31,7 @@ type Options struct {
 	known    map[string]bool
 	errs     []error
 	warnings []string
+	subs     []*Options // blocks held by options (codecs), checked by Err
 }
 
 // New returns the options of pl, a plugin of kind ("input", "filter",
@@ -126,18 +128,29 @@ func (o *Options) Warn(name, format string, args ...any) {
 }
 
 // Warnings returns what Ignore and Warn recorded, for the caller to log
-// (and `-t` to print).
-func (o *Options) Warnings() []string { return o.warnings }
+// (and `-t` to print), those of Sub's blocks included.
+func (o *Options) Warnings() []string {
+	w := slices.Clone(o.warnings)
+	for _, s := range o.subs {
+		w = append(w, s.Warnings()...)
+	}
+	return w
+}
 
 // Err returns every error recorded, and one for each setting no getter
-// asked for, naming the options the plugin knows. Call it after the
-// constructor has asked for all its options.
+// asked for, naming the options the plugin knows, then those of Sub's
+// blocks. Call it after the constructor has asked for all its options.
 func (o *Options) Err() error {
 	errs := slices.Clone(o.errs)
 	for _, s := range o.settings {
 		if !o.known[s.Key] {
 			errs = append(errs, &lsconf.Error{File: o.file, Pos: s.Pos,
 				Msg: fmt.Sprintf("unknown option %q for %s plugin %q (known: %s)", s.Key, o.kind, o.name, o.knownList())})
+		}
+	}
+	for _, s := range o.subs {
+		if err := s.Err(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -166,6 +179,20 @@ func (o *Options) String(name, def string) string {
 		return def
 	}
 	return v
+}
+
+// Ref returns name's value (or def) as a field reference; nil when it
+// is empty.
+func (o *Options) Ref(name, def string) event.Ref {
+	s := o.String(name, def)
+	if s == "" {
+		return nil
+	}
+	r, err := event.ParseRef(s)
+	if err != nil {
+		o.Errorf(name, "%v", err)
+	}
+	return r
 }
 
 // StringList returns name's value as a list: an array of strings, or a
@@ -284,6 +311,21 @@ func (o *Options) Plugin(name string) (pl *lsconf.Plugin, ok bool) {
 		return nil, false
 	}
 	return &lsconf.Plugin{Name: n, Pos: s.Value.Pos}, true
+}
+
+// Sub returns the options of the plugin block option name holds, as a
+// plugin of kind (e.g. "codec" for `codec => json { charset => "UTF-8" }`;
+// a bare `codec => json` is a block with no settings); ok is false when
+// the block does not set name or sets it to something else. The block's
+// errors and warnings are reported by o's Err and Warnings.
+func (o *Options) Sub(name, kind string) (sub *Options, ok bool) {
+	pl, ok := o.Plugin(name)
+	if !ok {
+		return nil, false
+	}
+	sub = New(kind, o.file, pl)
+	o.subs = append(o.subs, sub)
+	return sub, true
 }
 
 func scalar(v lsconf.Value) (string, error) {

@@ -5,10 +5,11 @@
 // It saves atomically (temp file, fsync, rename, fsync of the directory)
 // at most every SaveInterval while offsets move, at once when a new file
 // is put (so a file rotated away before the next save is still found),
-// and on Stop.
-// Callers Put an offset only once the outputs acknowledged every event
-// before it (or a file's start offset when it is first opened), so a
-// saved offset never skips an unsent line.
+// and on Stop. A file it cannot trust is refused at Open (see decode).
+// Its one writer is the tailer (internal/tail): it Puts an offset only
+// once the outputs acknowledged every event before it (or a file's start
+// offset when it is first opened), so a saved offset never skips an
+// unsent line.
 package registry
 
 import (
@@ -19,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 )
 
@@ -48,6 +50,9 @@ type Entry struct {
 	// Path is where the file was last seen (to find it after a rename).
 	Path    string    `json:"path"`
 	Updated time.Time `json:"updated"`
+	// Completed is set once read mode has read the file to Offset, every
+	// line was acknowledged and file_completed_action was done.
+	Completed bool `json:"completed,omitempty"`
 }
 
 // change is what an operation did to the entries.
@@ -59,15 +64,11 @@ const (
 	added            // a new key: saved at once
 )
 
-type file struct {
-	Version int     `json:"version"`
-	Entries []Entry `json:"entries"`
-}
-
 // Registry is the owner of the offsets. Its methods are safe for
 // concurrent use; after Stop they must not be called.
 type Registry struct {
 	path string
+	dir  *os.File // the data directory, used by one save at a time
 	log  *slog.Logger
 	ops  chan func(map[Key]Entry) change
 	stop chan chan error
@@ -93,17 +94,19 @@ func Open(dir string, log *slog.Logger) (*Registry, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open registry %s: %w", r.path, err)
 	default:
-		var f file
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("open registry %s: corrupt (move it away to start over): %w", r.path, err)
+		if entries, err = decode(b); err != nil {
+			return nil, fmt.Errorf("open registry %s: corrupt (move it away to start over; every file is then read again as new): %w", r.path, err)
 		}
-		for _, e := range f.Entries {
-			entries[e.Key] = e
-		}
+	}
+	// The directory stays open: it is fsynced after each save, and it is
+	// the descriptor a save can borrow when the process is out of them.
+	if r.dir, err = os.Open(dir); err != nil {
+		return nil, fmt.Errorf("open registry %s: %w", dir, err)
 	}
 	// A write probe now beats discovering a read-only volume at the first
 	// save, after events went out.
 	if err := r.save(entries); err != nil {
+		r.dir.Close()
 		return nil, err
 	}
 	go r.own(entries)
@@ -153,7 +156,11 @@ func (r *Registry) own(entries map[Key]Entry) {
 			if saving {
 				<-done
 			}
-			reply <- r.save(entries)
+			err := r.save(entries)
+			if r.dir != nil {
+				r.dir.Close()
+			}
+			reply <- err
 			return
 		}
 	}
@@ -229,20 +236,31 @@ func sorted(m map[Key]Entry) []Entry {
 // the new one, never a torn one.
 func (r *Registry) save(m map[Key]Entry) error { return r.write(sorted(m)) }
 
+// write is called by one goroutine at a time (Open, the saver, Stop).
 func (r *Registry) write(entries []Entry) error {
-	b, err := json.MarshalIndent(file{Version: 1, Entries: entries}, "", " ")
+	b, err := json.MarshalIndent(file{Version: Version, Entries: entries}, "", " ")
 	if err != nil {
 		return fmt.Errorf("save registry %s: %w", r.path, err)
 	}
-	if err := writeAtomic(r.path, append(b, '\n')); err != nil {
+	if err := r.writeAtomic(append(b, '\n')); err != nil {
 		return fmt.Errorf("save registry %s: %w", r.path, err)
 	}
 	return nil
 }
 
-func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+// writeAtomic writes b to a temp file, fsyncs it, renames it over the
+// registry and fsyncs the directory. It needs one descriptor beyond the
+// directory's: out of descriptors (EMFILE, ENFILE), it closes the
+// directory to free one and opens it again after the temp file is
+// closed, so a save never fails for want of a descriptor.
+func (r *Registry) writeAtomic(b []byte) error {
+	dir := filepath.Dir(r.path)
+	tmp, err := os.CreateTemp(dir, filepath.Base(r.path)+".tmp*")
+	if outOfFiles(err) && r.dir != nil {
+		r.dir.Close()
+		r.dir = nil
+		tmp, err = os.CreateTemp(dir, filepath.Base(r.path)+".tmp*")
+	}
 	if err != nil {
 		return err
 	}
@@ -258,13 +276,17 @@ func writeAtomic(path string, b []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), r.path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+	if r.dir == nil {
+		if r.dir, err = os.Open(dir); err != nil {
+			return err
+		}
 	}
-	defer d.Close()
-	return d.Sync()
+	return r.dir.Sync()
+}
+
+func outOfFiles(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }

@@ -153,11 +153,11 @@ func TestTruncationIsCheckedBeforeReading(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := tl.open(path, keyAt(t, path), true)
-			if err != nil {
-				t.Fatal(err)
+			r := newReader(tl, path, keyAt(t, path))
+			if why := r.open(context.Background()); why != exitClosed {
+				t.Fatalf("open(%s) = exit %d, %v; want the file open", path, why, r.err)
 			}
-			defer r.f.Close()
+			defer r.close()
 			out := make(chan Chunk, 16)
 			step := func() string {
 				t.Helper()
@@ -166,9 +166,9 @@ func TestTruncationIsCheckedBeforeReading(t *testing.T) {
 				for len(out) > 0 {
 					c := <-out
 					for _, l := range c.Lines {
-						got = append(got, l.Text)
+						got = append(got, strings.Clone(l.Text)) // the text is reused once acknowledged
 					}
-					c.Acknowledged()
+					ack(c)
 				}
 				r.release()
 				return strings.Join(got, ",")
@@ -244,14 +244,14 @@ func TestABudgetBoundsChunksAcrossFiles(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	for _, c := range held {
-		c.Acknowledged()
+		ack(c)
 	}
 	deadline = time.After(20 * time.Second)
 	for len(seen) < len(want) {
 		select {
 		case c := <-out:
 			take(c)
-			c.Acknowledged()
+			ack(c)
 		case <-deadline:
 			t.Fatalf("received %d of %d lines after acknowledging", len(seen), len(want))
 		}

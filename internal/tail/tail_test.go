@@ -15,8 +15,8 @@ import (
 	"github.com/appstack/appstack/internal/syncbuf"
 )
 
-// harness runs a Tailer on real files and acknowledges every chunk into a
-// real registry, as the pipeline does.
+// harness runs a Tailer on real files with a real registry, and
+// acknowledges every chunk as the file input does.
 type harness struct {
 	t      testing.TB
 	dir    string
@@ -29,8 +29,8 @@ type harness struct {
 
 	mu    sync.Mutex
 	lines []got
-	// hold keeps chunks unacknowledged: nothing reaches the registry but
-	// what the tailer puts itself.
+	// hold keeps chunks unacknowledged: the registry gets only where
+	// files start.
 	hold bool
 }
 
@@ -88,8 +88,7 @@ func (h *harness) start() {
 				hold := h.hold
 				h.mu.Unlock()
 				if !hold {
-					reg.Put(c.Entry)
-					c.Acknowledged()
+					ack(c)
 				}
 			case <-done:
 				return
@@ -189,6 +188,13 @@ func (h *harness) waitForSet(want ...string) {
 	if len(got) != len(want) {
 		h.t.Errorf("received %d lines %q; want %d", len(got), got, len(want))
 	}
+}
+
+// ack acknowledges every line of c at once, as a consumer taking chunks
+// one at a time does.
+func ack(c Chunk) {
+	c.Mark(c.entry.Offset).Done()
+	c.Release()
 }
 
 func lines(prefix string, from, to int) []string {

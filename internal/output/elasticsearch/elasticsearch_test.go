@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ func newOutput(tb testing.TB, srv *httptest.Server, mod func(*Config)) (*Output,
 	if mod != nil {
 		mod(&cfg)
 	}
-	o, err := New(cfg)
+	o, err := FromConfig(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestConformance(t *testing.T) {
 var ts = time.Date(2017, 7, 19, 15, 34, 57, 884_000_000, time.UTC)
 
 func events(msgs ...string) []event.Event {
-	d := &event.Decoration{Type: "syslog"}
+	d := &outputtest.Decoration{Type: "syslog"}
 	out := make([]event.Event, len(msgs))
 	for i, m := range msgs {
 		out[i] = outputtest.Event(d, m, "/p", ts)
@@ -266,4 +268,90 @@ func TestFakeRejectsProtocolViolations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentWritesAreBoundedByWorkers: Writes from several goroutines
+// (the pipeline's, for a Concurrent output) send up to Workers requests
+// at once, never more; every document is stored once and the rejected
+// ones are whole records in the dead-letter file.
+func TestConcurrentWritesAreBoundedByWorkers(t *testing.T) {
+	t.Parallel()
+	const workers = 3
+	var mu sync.Mutex
+	inFlight, most, docs, requests := 0, 0, 0, 0
+	full := sync.NewCond(&mu)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+		mu.Lock()
+		inFlight++
+		requests++
+		most = max(most, inFlight)
+		full.Broadcast()
+		// Hold the first Workers requests until one more is in flight,
+		// which the bound forbids, or half a second has passed.
+		if requests <= workers {
+			timeout := false
+			t := time.AfterFunc(500*time.Millisecond, func() { mu.Lock(); timeout = true; mu.Unlock(); full.Broadcast() })
+			for inFlight <= workers && !timeout {
+				full.Wait()
+			}
+			t.Stop()
+		}
+		var items []string
+		for i := 1; i < len(lines); i += 2 {
+			status := 201
+			if strings.Contains(lines[i], `"message":"bad`) {
+				status = 400
+			} else {
+				docs++
+			}
+			items = append(items, fmt.Sprintf(`{"index":{"status":%d,"error":{"type":"x"}}}`, status))
+		}
+		inFlight--
+		mu.Unlock()
+		fmt.Fprintf(w, `{"errors":true,"items":[%s]}`, strings.Join(items, ","))
+	}))
+	defer srv.Close()
+	o, dead := newOutput(t, srv, func(c *Config) { c.Workers, c.FlushSize = workers, 5 })
+	if got := o.MaxInFlight(); got != workers {
+		t.Fatalf("MaxInFlight() = %d; want %d", got, workers)
+	}
+	var wg sync.WaitGroup
+	for g := range 2 * workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var msgs []string
+			for i := range 20 {
+				msgs = append(msgs, fmt.Sprintf("m%d-%d", g, i), fmt.Sprintf("bad%d-%d", g, i))
+			}
+			if err := o.Write(context.Background(), events(msgs...)); err != nil {
+				t.Errorf("Write = %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != workers || docs != 2*workers*20 {
+		t.Errorf("%d requests in flight at most, %d documents stored; want %d, %d", most, docs, workers, 2*workers*20)
+	}
+	b, err := os.ReadFile(dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var rec struct{ Event map[string]any }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || !strings.HasPrefix(fmt.Sprint(rec.Event["message"]), "bad") {
+			t.Fatalf("dead-letter line %d = %q (%v); want a whole record of a bad document", n, line, err)
+		}
+		if n+1 == 2*workers*20 {
+			return
+		}
+	}
+	t.Errorf("dead-letter file has fewer than %d records", 2*workers*20)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"sync"
 	"testing"
 )
@@ -26,14 +27,22 @@ type fakeES struct {
 	status func(doc map[string]any, seen int) int
 	// down answers whole requests with 503 while set.
 	down bool
-	seen map[string]int
+	// whole, if set, may answer a whole request (the requests-th, with
+	// these documents) itself: a status other than 0, with body, and
+	// nothing is stored.
+	whole func(requests int, docs []map[string]any) (status int, body string)
+	// queries are the query strings of the requests, in order.
+	queries []string
+	seen    map[string]int
 	// violations are protocol errors found; a test fails if any.
 	violations []string
 }
 
 type indexed struct {
-	Index string
-	Doc   map[string]any
+	Action string
+	Index  string
+	ID     string // "" if none
+	Doc    map[string]any
 }
 
 func newFakeES(t testing.TB) (*fakeES, *httptest.Server) {
@@ -60,8 +69,9 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests++
-	if r.Method != http.MethodPost || r.URL.Path != "/_bulk" {
-		f.reject(w, http.StatusNotFound, "%s %s; want POST /_bulk", r.Method, r.URL.Path)
+	f.queries = append(f.queries, r.URL.RawQuery)
+	if r.Method != http.MethodPost || path.Base(r.URL.Path) != "_bulk" {
+		f.reject(w, http.StatusNotFound, "%s %s; want POST …/_bulk", r.Method, r.URL.Path)
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/x-ndjson" {
@@ -94,8 +104,8 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type item struct {
-		index string
-		doc   map[string]any
+		action, index, id string
+		doc               map[string]any
 	}
 	var items []item
 	for i := 0; i < len(lines); i += 2 {
@@ -104,9 +114,13 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.reject(w, http.StatusBadRequest, "bad action line %q: %v", lines[i], err)
 			return
 		}
-		meta, ok := action["index"]
-		if !ok {
-			f.reject(w, http.StatusBadRequest, "action line %q is not an index action", lines[i])
+		var name string
+		var meta map[string]any
+		for k, v := range action { // one key, checked above
+			name, meta = k, v
+		}
+		if name != "index" && name != "create" {
+			f.reject(w, http.StatusBadRequest, "action line %q is not an index or create action", lines[i])
 			return
 		}
 		idx, _ := meta["_index"].(string)
@@ -114,8 +128,8 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.reject(w, http.StatusBadRequest, "action line %q has no _index", lines[i])
 			return
 		}
-		for k := range meta {
-			if k != "_index" && k != "_type" {
+		for k, v := range meta {
+			if _, isString := v.(string); !isString || (k != "_index" && k != "_type" && k != "_id") {
 				f.reject(w, http.StatusBadRequest, "action line %q has unexpected %q", lines[i], k)
 				return
 			}
@@ -126,7 +140,19 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.reject(w, http.StatusBadRequest, "bad source line %q: %v", lines[i+1], err)
 			return
 		}
-		items = append(items, item{idx, doc})
+		id, _ := meta["_id"].(string)
+		items = append(items, item{name, idx, id, doc})
+	}
+	if f.whole != nil {
+		docs := make([]map[string]any, len(items))
+		for i, it := range items {
+			docs[i] = it.doc
+		}
+		if status, body := f.whole(f.requests, docs); status != 0 {
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+			return
+		}
 	}
 	resp := map[string]any{"took": 1, "errors": false}
 	var out []any
@@ -147,9 +173,9 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp["errors"] = true
 			res["error"] = map[string]any{"type": "mapper_parsing_exception", "reason": "failed to parse " + key}
 		} else {
-			f.docs = append(f.docs, indexed{it.index, it.doc})
+			f.docs = append(f.docs, indexed{it.action, it.index, it.id, it.doc})
 		}
-		out = append(out, map[string]any{"index": res})
+		out = append(out, map[string]any{it.action: res})
 	}
 	resp["items"] = out
 	w.Header().Set("Content-Type", "application/json")

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -35,40 +36,81 @@ type Output struct {
 	// newline is written before the next batch: the file ended inside a
 	// line that is not ours to cut.
 	newline bool
+	// cut, unless negative, is the size to cut f back to before anything
+	// else: a write failed part way.
+	cut int64
 }
 
 // New returns an output appending to path, created 0644 with its parent
 // directories on the first write.
 func New(path string, codec event.Codec) *Output {
-	return &Output{path: path, codec: codec}
+	return &Output{path: path, codec: codec, cut: -1}
 }
 
 // Write implements pipeline.Output. Events are acknowledged once written
 // to the OS (they survive the process being killed, not a power loss).
+// A write that fails part way (disk full) is undone: the file is cut back
+// to its size before the batch, so that it holds whole records only and
+// the pipeline's retry of the batch adds no duplicates.
 func (o *Output) Write(_ context.Context, events []event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if err := o.undo(); err != nil {
+		return err
+	}
 	if err := o.open(); err != nil {
 		return err
+	}
+	end, err := o.f.Seek(0, io.SeekEnd) // where O_APPEND writes
+	if err != nil {
+		o.closeFile()
+		return fmt.Errorf("write %s: %w", o.path, err)
 	}
 	o.buf = o.buf[:0]
 	if o.newline {
 		o.buf = append(o.buf, '\n')
 	}
 	o.buf = event.AppendAll(o.buf, o.codec, events)
-	_, err := o.f.Write(o.buf)
+	n, err := o.f.Write(o.buf)
 	if cap(o.buf) > maxKeep {
 		o.buf = nil
 	}
 	if err != nil {
-		// Reopen next time: the file may be on a volume that came back.
-		o.f.Close()
-		o.f = nil
+		if n > 0 {
+			o.cut = end
+			if uerr := o.undo(); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+		}
+		if o.cut < 0 {
+			// Reopen next time: the file may be on a volume that came back.
+			o.closeFile()
+		}
 		return fmt.Errorf("write %s: %w", o.path, err)
 	}
 	o.newline = false
 	return nil
+}
+
+// undo cuts the file back to where a failed write began. Until it
+// succeeds the file stays open, and no other write is made.
+func (o *Output) undo() error {
+	if o.cut < 0 {
+		return nil
+	}
+	if err := o.f.Truncate(o.cut); err != nil {
+		return fmt.Errorf("undo a partial write to %s: cut back to %d bytes: %w", o.path, o.cut, err)
+	}
+	o.cut = -1
+	return nil
+}
+
+func (o *Output) closeFile() {
+	if o.f != nil {
+		o.f.Close()
+		o.f = nil
+	}
 }
 
 // open opens the path unless the open file is still the one there.
@@ -78,8 +120,7 @@ func (o *Output) open() error {
 		if err == nil && inode(fi) == o.ino {
 			return nil
 		}
-		o.f.Close()
-		o.f = nil
+		o.closeFile()
 	}
 	if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
 		return fmt.Errorf("open %s: %w", o.path, err)
@@ -171,15 +212,16 @@ func inode(fi os.FileInfo) uint64 {
 	return 0
 }
 
-// Close implements pipeline.Output.
+// Close implements pipeline.Output. It undoes a partial write first.
 func (o *Output) Close() error {
 	if o.f == nil {
 		return nil
 	}
+	uerr := o.undo()
 	err := o.f.Close()
 	o.f = nil
 	if err != nil && !errors.Is(err, os.ErrClosed) {
-		return fmt.Errorf("close %s: %w", o.path, err)
+		return errors.Join(uerr, fmt.Errorf("close %s: %w", o.path, err))
 	}
-	return nil
+	return uerr
 }

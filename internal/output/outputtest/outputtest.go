@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -116,12 +117,58 @@ func closeOK(t testing.TB, out pipeline.Output) {
 	}
 }
 
-var deco = &event.Decoration{Type: "syslog", Host: "h", Tags: []string{"t"}}
+var deco = &Decoration{Type: "syslog", Host: "h", Tags: []string{"t"}}
+
+// Decoration is what an input adds to a line: type, add_field, tags (in
+// that order, after message, @version and @timestamp), then host and
+// path. Tests build events with it.
+type Decoration struct {
+	Type     string
+	AddField []AddField
+	Tags     []string
+	Host     string
+}
+
+// AddField is one add_field entry; key and values may use sprintf
+// references.
+type AddField struct {
+	Key    string
+	Values []string
+}
 
 // Event returns the event d builds for message read from path at ts.
-func Event(d *event.Decoration, message, path string, ts time.Time) event.Event {
-	var e event.Event
-	d.Build(&e, message, path, ts)
+func Event(d *Decoration, message, path string, ts time.Time) event.Event {
+	e := event.Event{Fields: []event.Field{
+		{Key: "message", Value: event.String(message)},
+		{Key: "@version", Value: event.String("1")},
+		{Key: "@timestamp", Value: event.Time(ts)},
+	}}
+	if d.Type != "" {
+		e.Set("type", event.String(d.Type))
+	}
+	for _, af := range d.AddField {
+		key := e.Sprintf(af.Key)
+		for _, raw := range af.Values {
+			v := event.String(e.Sprintf(raw))
+			switch old, ok := e.Get(key); {
+			case !ok:
+				e.Set(key, v)
+			case old.Kind() == event.ListKind:
+				e.Set(key, event.List(append(slices.Clone(old.List()), v)...))
+			default:
+				e.Set(key, event.List(old, v))
+			}
+		}
+	}
+	for _, t := range d.Tags {
+		e.AddTag(e.Sprintf(t))
+	}
+	if _, ok := e.Get("host"); !ok && d.Host != "" {
+		e.Set("host", event.String(d.Host))
+	}
+	if _, ok := e.Get("path"); !ok {
+		e.Set("path", event.String(path))
+	}
 	return e
 }
 
@@ -129,7 +176,7 @@ func batch(from, n int) []event.Event {
 	ts := time.Date(2017, 7, 19, 15, 34, 57, 884_000_000, time.UTC)
 	events := make([]event.Event, n)
 	for i := range events {
-		deco.Build(&events[i], fmt.Sprintf("line %d", from+i), "/var/log/x.log", ts)
+		events[i] = Event(deco, fmt.Sprintf("line %d", from+i), "/var/log/x.log", ts)
 	}
 	return events
 }

@@ -1,5 +1,6 @@
-// Package stdout is the stdout output: events encoded by a codec and
-// written to a stream (the process's standard output), nothing else.
+// Package stdout is the stdout output (logstash-output-stdout 3.1, as in
+// Logstash 5): events encoded by a codec and written to a stream (the
+// process's standard output), nothing else.
 package stdout
 
 import (
@@ -8,6 +9,7 @@ import (
 	"io"
 
 	"github.com/appstack/appstack/internal/event"
+	"github.com/appstack/appstack/internal/plugin"
 )
 
 // maxKeep bounds the encode buffer kept between batches.
@@ -20,10 +22,12 @@ type Output struct {
 	buf   []byte
 }
 
-// New returns an output writing to w with codec. The output does not
-// close w: the caller owns it.
-func New(w io.Writer, codec event.Codec) *Output {
-	return &Output{w: w, codec: codec}
+// New reads the stdout options from o (codec, default line, as in
+// Logstash 5; and the common output options) and returns an output
+// writing to w. The output does not close w: the caller owns it.
+func New(o *plugin.Options, w io.Writer) *Output {
+	plugin.ReadOutputCommon(o)
+	return &Output{w: w, codec: plugin.OutputCodec(o, "line", plugin.OutputCodecs...)}
 }
 
 // Write implements pipeline.Output. A blocked stream blocks Write: that

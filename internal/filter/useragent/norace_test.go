@@ -1,0 +1,5 @@
+//go:build !race
+
+package useragent
+
+const corpusStride = 1
