@@ -293,10 +293,17 @@ func checkHardening(t *testing.T, s *Stack) {
 				"/usr/bin/redis-cli", "--user", "webapp"}, args...)...)
 			return strings.TrimSpace(out)
 		}
-		if got := cli("get", "sess:e2e-nonexistent"); got != "" {
-			t.Errorf("webapp: GET sess:e2e-nonexistent = %q; want nil", got)
+		// What webapp sends (images/redis/webapp.acl): STRLEN and GETRANGE
+		// on sess:* keys are allowed, on any other key refused, and
+		// commands it does not send (GET among them) refused outright.
+		if got := cli("strlen", "sess:e2e-nonexistent"); got != "0" {
+			t.Errorf("webapp: STRLEN sess:e2e-nonexistent = %q; want 0", got)
 		}
-		for _, args := range [][]string{{"get", "e2e-other"}, {"set", "e2e-other", "x"}, {"keys", "*"}, {"config", "get", "*"}, {"flushall"}} {
+		if got := cli("getrange", "sess:e2e-nonexistent", "0", "-1"); got != "" {
+			t.Errorf("webapp: GETRANGE sess:e2e-nonexistent 0 -1 = %q; want empty", got)
+		}
+		for _, args := range [][]string{{"strlen", "e2e-other"}, {"getrange", "e2e-other", "0", "-1"}, {"get", "sess:e2e-nonexistent"},
+			{"set", "e2e-other", "x"}, {"keys", "*"}, {"config", "get", "*"}, {"flushall"}} {
 			if got := cli(args...); !strings.HasPrefix(got, "NOPERM") {
 				t.Errorf("webapp: %s = %q; want NOPERM", strings.Join(args, " "), got)
 			}

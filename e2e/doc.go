@@ -16,4 +16,10 @@
 // cut a container off the network (Disconnect), read what the Sentinels
 // and webapp logged (SentinelEvents, Diagnostics) and look for sessions
 // inside Redis (MissingKeys).
+//
+// The Swarm tests (swarm_test.go, `make test-swarm`) deploy
+// deploy/swarm/appstack.yaml with `make swarm-up` on a multi-node Swarm
+// built on this machine (internal/swarmtest): SwarmStack runs make and
+// docker against it, and a Balancer spreads a Load over its nodes
+// (StartLoadOn), as the load balancer in front of a Swarm would.
 package e2e

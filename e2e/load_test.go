@@ -45,7 +45,7 @@ func (r Result) Failed() string {
 // returning sessions (StartLoad), or clients sending new sessions as fast
 // as webapp answers (StartFlood).
 type Load struct {
-	s    *Stack
+	to   Getter
 	stop chan struct{}
 	wg   sync.WaitGroup
 
@@ -60,8 +60,14 @@ type Load struct {
 // per connection.
 const maxInFlight = 2048
 
-func (s *Stack) newLoad(tb testing.TB) *Load {
-	l := &Load{s: s, stop: make(chan struct{})}
+// Getter is where a Load sends its requests: a Stack's published port, or
+// anything else that reaches webapp (the Swarm tests' balancer).
+type Getter interface {
+	Get(path, cookie string) (Response, error)
+}
+
+func newLoad(tb testing.TB, to Getter) *Load {
+	l := &Load{to: to, stop: make(chan struct{})}
 	tb.Cleanup(func() { l.Stop() })
 	return l
 }
@@ -73,7 +79,13 @@ func (s *Stack) newLoad(tb testing.TB) *Load {
 // so a slow answer delays no other request.
 func (s *Stack) StartLoad(tb testing.TB, rate int) *Load {
 	tb.Helper()
-	l := s.newLoad(tb)
+	return StartLoadOn(tb, s, rate)
+}
+
+// StartLoadOn is StartLoad sending its requests to any Getter.
+func StartLoadOn(tb testing.TB, to Getter, rate int) *Load {
+	tb.Helper()
+	l := newLoad(tb, to)
 	l.wg.Add(1)
 	go l.steady(time.Second / time.Duration(rate))
 	return l
@@ -83,7 +95,7 @@ func (s *Stack) StartLoad(tb testing.TB, rate int) *Load {
 // to back, as fast as webapp answers, until Stop.
 func (s *Stack) StartFlood(tb testing.TB, clients int) *Load {
 	tb.Helper()
-	l := s.newLoad(tb)
+	l := newLoad(tb, s)
 	for range clients {
 		l.wg.Add(1)
 		go func() {
@@ -138,7 +150,7 @@ func (l *Load) steady(every time.Duration) {
 // request sends one GET / with cookie ("" for a new session).
 func (l *Load) request(cookie string) Result {
 	r := Result{Start: time.Now(), Cookie: cookie}
-	resp, err := l.s.Get("/", cookie)
+	resp, err := l.to.Get("/", cookie)
 	r.End, r.Err, r.Status = time.Now(), err, resp.Status
 	if err == nil {
 		r.SetCookie = resp.SessionCookie()
@@ -211,7 +223,10 @@ func ErrorWindow(results []Result, since time.Time) time.Duration {
 // LostSessions replays every cookie and returns those webapp no longer
 // knows (it answers with a new session), with why, sorted. Eight replays
 // run at a time.
-func (s *Stack) LostSessions(cookies []string) []string {
+func (s *Stack) LostSessions(cookies []string) []string { return LostSessionsOn(s, cookies) }
+
+// LostSessionsOn is LostSessions replaying through any Getter.
+func LostSessionsOn(to Getter, cookies []string) []string {
 	var (
 		mu   sync.Mutex
 		lost []string
@@ -224,7 +239,7 @@ func (s *Stack) LostSessions(cookies []string) []string {
 			defer wg.Done()
 			for c := range todo {
 				r := Result{Cookie: c}
-				resp, err := s.Get("/", c)
+				resp, err := to.Get("/", c)
 				r.Err, r.Status = err, resp.Status
 				if err == nil {
 					r.SetCookie = resp.SessionCookie()

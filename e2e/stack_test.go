@@ -490,7 +490,13 @@ func (r Response) SessionCookie() string {
 // Get requests path from webapp through the published port, sending the
 // connect.sid cookie if not empty.
 func (s *Stack) Get(path, cookie string) (Response, error) {
-	req, err := http.NewRequest(http.MethodGet, s.URL(path), nil)
+	return GetURL(s.URL(path), cookie)
+}
+
+// GetURL requests a full URL from webapp, sending the connect.sid cookie
+// if not empty.
+func GetURL(target, cookie string) (Response, error) {
+	req, err := http.NewRequest(http.MethodGet, target, nil)
 	if err != nil {
 		return Response{}, err
 	}
@@ -504,7 +510,7 @@ func (s *Stack) Get(path, cookie string) (Response, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return Response{}, fmt.Errorf("GET %s: read body: %w", path, err)
+		return Response{}, fmt.Errorf("GET %s: read body: %w", target, err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}, nil
 }
@@ -607,19 +613,28 @@ func (s *Stack) SentinelEvents(tb testing.TB, since time.Time) []SentinelEvent {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		for _, line := range strings.Split(out, "\n") {
-			f := strings.Fields(line)
-			if len(f) < 7 || !strings.HasSuffix(f[0], ":X") || (f[6][0] != '+' && f[6][0] != '-') {
-				continue
-			}
-			t, err := time.Parse("2 Jan 2006 15:04:05.000", strings.Join(f[1:5], " "))
-			if err != nil || t.Before(since) {
-				continue
-			}
-			evs = append(evs, SentinelEvent{Sentinel: sn, Time: t, Name: f[6], Args: strings.Join(f[7:], " ")})
-		}
+		evs = append(evs, ParseSentinelLog(sn, out, since)...)
 	}
 	slices.SortStableFunc(evs, func(a, b SentinelEvent) int { return a.Time.Compare(b.Time) })
+	return evs
+}
+
+// ParseSentinelLog returns the events (+name and -name lines) in a
+// Sentinel's log from since on, naming the Sentinel sentinel.
+func ParseSentinelLog(sentinel, log string, since time.Time) []SentinelEvent {
+	since = since.Truncate(time.Millisecond) // the log's precision
+	var evs []SentinelEvent
+	for _, line := range strings.Split(log, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 || !strings.HasSuffix(f[0], ":X") || (f[6][0] != '+' && f[6][0] != '-') {
+			continue
+		}
+		t, err := time.Parse("2 Jan 2006 15:04:05.000", strings.Join(f[1:5], " "))
+		if err != nil || t.Before(since) {
+			continue
+		}
+		evs = append(evs, SentinelEvent{Sentinel: sentinel, Time: t, Name: f[6], Args: strings.Join(f[7:], " ")})
+	}
 	return evs
 }
 
@@ -714,13 +729,20 @@ func (s *Stack) Disconnect(tb testing.TB, service string) (cut time.Time, heal f
 // stdin (keys must not contain white space).
 func (s *Stack) MissingKeys(tb testing.TB, service string, keys []string) ([]string, error) {
 	tb.Helper()
+	return MissingKeysVia(service, []string{"exec", "-i", s.Container(tb, service), "redis-cli"}, keys)
+}
+
+// MissingKeysVia is MissingKeys through any docker command line that runs
+// redis-cli reading stdin (another engine's container: -H HOST exec -i ID
+// redis-cli); service names it in errors.
+func MissingKeysVia(service string, dockerArgs, keys []string) ([]string, error) {
 	var in strings.Builder
 	for _, k := range keys {
 		in.WriteString("EXISTS " + k + "\n")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, "docker", "exec", "-i", s.Container(tb, service), "redis-cli")
+	c := exec.CommandContext(ctx, "docker", dockerArgs...)
 	c.Stdin = strings.NewReader(in.String())
 	out, err := c.CombinedOutput()
 	if err != nil {

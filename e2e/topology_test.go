@@ -43,6 +43,9 @@ func TestSeedTopology(t *testing.T) {
 	t.Run("the stack is hardened", func(t *testing.T) {
 		checkHardening(t, s)
 	})
+	t.Run("requests and Redis log lines are searchable in the log store", func(t *testing.T) {
+		checkLogStore(t, s)
+	})
 }
 
 // TestComposeV2 is a smoke run of the default stack with `docker compose`
@@ -71,6 +74,7 @@ var images = []struct{ name, user string }{
 	{"redis-sentinel", "999:999"},
 	{"webapp", "10001:10001"},
 	{"logship", "10002:10002"},
+	{"logstore", "10003:10003"},
 }
 
 // TestImages checks what the images are, and prints their sizes.

@@ -31,6 +31,18 @@ current_label() {
   docker image inspect -f "{{ index .Config.Labels \"$label\" }}" "$tag" 2>/dev/null || true
 }
 
+# registry_tag also names the image for the user's registry, when
+# APPSTACK_REGISTRY (<registry>/) is set: `make push` pushes that name.
+registry_tag() {
+  [ -z "${APPSTACK_REGISTRY:-}" ] || docker tag "$tag" "${APPSTACK_REGISTRY}appstack/$name:${APPSTACK_TAG:-latest}"
+}
+
+up_to_date() {
+  echo "$tag is up to date"
+  registry_tag
+  exit 0
+}
+
 # finish removes the image this build replaced, if nothing else uses it.
 finish() {
   local old=$1 new
@@ -39,6 +51,7 @@ finish() {
     docker image rm "$old" >/dev/null 2>&1 || true
   fi
   printf 'built %s (%s)\n' "$tag" "$(docker image inspect -f '{{.Size}}' "$tag" | numfmt --to=iec)"
+  registry_tag
 }
 
 old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
@@ -59,8 +72,7 @@ if [ "$name" = redis ]; then
   cp "$src/rootfs.sh" "$src/apt-sources.sh" "$stage/"
   hash=$(tree_hash "$stage")
   if [ "$(current_label)" = "$hash" ]; then
-    echo "$tag is up to date"
-    exit 0
+    up_to_date
   fi
   # The Debian part is the slow one (a download): keep it while its inputs
   # (the scripts and the sources) are unchanged.
@@ -73,15 +85,20 @@ if [ "$name" = redis ]; then
   fi
   cp -a "$cache" "$stage/rootfs"
   cp -a "$stage/overlay/." "$stage/rootfs/"
-  tar --numeric-owner -C "$stage/rootfs" -c . |
-    docker import \
+  # Owners are set here, not on disk (rootfs.sh needs no root): root owns
+  # everything but the two volumes' folders, which are user redis's.
+  owned=(./var/lib/redis ./var/log/redis)
+  (cd "$stage/rootfs" && find . | LC_ALL=C sort | grep -v -x -F "${owned[@]/#/-e}" >"$stage/files")
+  tar --numeric-owner --owner=0 --group=0 --no-recursion -C "$stage/rootfs" -cf "$stage/rootfs.tar" -T "$stage/files"
+  tar --numeric-owner --owner=999 --group=999 --no-recursion -C "$stage/rootfs" -rf "$stage/rootfs.tar" "${owned[@]}"
+  docker import \
       --change "LABEL $label=$hash" \
       --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
       --change 'USER 999:999' \
       --change 'WORKDIR /var/lib/redis' \
       --change 'VOLUME ["/var/lib/redis", "/var/log/redis"]' \
       --change 'EXPOSE 6379' \
-      - "$tag" >/dev/null
+      "$stage/rootfs.tar" "$tag" >/dev/null
   finish "$old_id"
   exit 0
 fi
@@ -98,8 +115,7 @@ from_ids=$(sed -n 's/^FROM[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$stage/Doc
   done)
 hash=$( (tree_hash "$stage" && echo "$from_ids") | sha256sum | cut -d' ' -f1)
 if [ "$(current_label)" = "$hash" ]; then
-  echo "$tag is up to date"
-  exit 0
+  up_to_date
 fi
 # The legacy builder warns that it is deprecated on every run: show its
 # stderr only when the build fails.

@@ -12,7 +12,7 @@ dir=${1:?usage: secrets.sh DIR}
 mkdir -p "$dir"
 chmod 0700 "$dir"
 for name in redis_admin_password redis_webapp_password redis_replication_password \
-  redis_sentinel_password sentinel_webapp_password session_secret; do
+  redis_sentinel_password sentinel_webapp_password session_secret logstore_password; do
   f=$dir/$name
   [ -s "$f" ] && continue
   (umask 022 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$f.tmp" && mv "$f.tmp" "$f")
