@@ -31,7 +31,7 @@ help:
 	@echo 'make bench-logship  benchmark logship against rsyslog (to a file, and into VictoriaLogs)'
 	@echo 'make fuzz        run every fuzz target for FUZZTIME (default 30s each)'
 	@echo 'make victoria-logs  build the log store (VictoriaLogs) once into .build/logstore/'
-	@echo 'make test-k8s    deploy/k8s on a real API server with kwok nodes (opt-in; first build ~30 min)'
+	@echo 'make test-k8s    deploy/k8s on a real API server with kwok nodes (opt-in; first build 10-40 min)'
 	@echo 'make k8s-schemas regenerate deploy/k8s/schemas from the Kubernetes OpenAPI document'
 	@echo 'make swarm-up     deploy the stack on the Docker Swarm of this engine (swarm init if in none), wait until ready'
 	@echo 'make swarm-down   remove it; leave the Swarm as swarm-up found it'
