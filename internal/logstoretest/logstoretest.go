@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/appstack/appstack/internal/freeport"
+	"github.com/appstack/appstack/internal/proctest"
 	"github.com/appstack/appstack/internal/syncbuf"
 )
 
@@ -76,8 +77,7 @@ type Store struct {
 	port  int
 	flags []string
 	tls   bool
-	cmd   *exec.Cmd
-	done  chan struct{}
+	proc  *proctest.Process
 }
 
 // Start starts victoria-logs with the given extra flags ("-name=value")
@@ -131,23 +131,20 @@ func (s *Store) start(port int) error {
 		"-retentionPeriod=100y",
 		"-loggerLevel=WARN",
 	}, s.flags...)
-	s.cmd = exec.Command(s.bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = s.Log, s.Log
-	s.done = make(chan struct{})
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.bin, err)
+	cmd := exec.Command(s.bin, args...)
+	cmd.Stdout, cmd.Stderr = s.Log, s.Log
+	proc, err := proctest.Start(cmd)
+	if err != nil {
+		return err
 	}
-	go func(cmd *exec.Cmd, done chan struct{}) {
-		_ = cmd.Wait()
-		close(done)
-	}(s.cmd, s.done)
+	s.proc = proc
 
 	// /health needs no credentials; TLS is the test's own certificate.
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
 	deadline := time.Now().Add(startTimeout)
 	for {
 		select {
-		case <-s.done:
+		case <-s.proc.Exited():
 			return fmt.Errorf("victoria-logs exited early: %s", s.Log.String())
 		default:
 		}
@@ -184,20 +181,4 @@ func (s *Store) Stop() { s.signal(os.Interrupt) }
 // Kill stops the store with SIGKILL and waits.
 func (s *Store) Kill() { s.signal(os.Kill) }
 
-func (s *Store) signal(sig os.Signal) {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(sig)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *Store) signal(sig os.Signal) { s.proc.Signal(sig, 30*time.Second) }

@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/appstack/appstack/internal/freeport"
+	"github.com/appstack/appstack/internal/proctest"
 )
 
 // startTimeout bounds how long a server may take to answer PING.
@@ -39,8 +40,7 @@ type Server struct {
 
 	tb   testing.TB
 	args []string
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc *proctest.Process
 	// sentinelConf is the config file of a Sentinel, "" for a server.
 	sentinelConf string
 }
@@ -100,20 +100,17 @@ func (s *Server) start(port int) error {
 		}
 	}
 	args = append(args, s.args...)
-	s.cmd = exec.Command(path, args...)
-	s.done = make(chan struct{})
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", path, err)
+	cmd := exec.Command(path, args...)
+	proc, err := proctest.Start(cmd)
+	if err != nil {
+		return err
 	}
-	go func(cmd *exec.Cmd, done chan struct{}) {
-		_ = cmd.Wait()
-		close(done)
-	}(s.cmd, s.done)
+	s.proc = proc
 
 	deadline := time.Now().Add(startTimeout)
 	for {
 		select {
-		case <-s.done:
+		case <-s.proc.Exited():
 			return fmt.Errorf("redis-server exited early: %s", tail(s.LogFile))
 		default:
 		}
@@ -135,23 +132,7 @@ func (s *Server) Stop() { s.signal(os.Interrupt) }
 // Kill stops the server with SIGKILL, as a crash would, and waits for it.
 func (s *Server) Kill() { s.signal(os.Kill) }
 
-func (s *Server) signal(sig os.Signal) {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(sig)
-	select {
-	case <-s.done:
-	case <-time.After(startTimeout):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *Server) signal(sig os.Signal) { s.proc.Signal(sig, startTimeout) }
 
 // Client returns a go-redis client for the server, closed at cleanup.
 // opts may be nil; its Addr is always overwritten.
