@@ -19,7 +19,7 @@ KUBECONFORM_VERSION := v0.8.0
 KUBECONFORM_BIN := .build/kubeconform-$(KUBECONFORM_VERSION)/kubeconform
 export KUBECONFORM := $(abspath $(KUBECONFORM_BIN))
 
-.PHONY: help build test test-unit test-e2e fuzz bench-web bench-logship images up down clean victoria-logs
+.PHONY: help build test test-deps test-unit test-e2e fuzz bench-web bench-logship images up down clean victoria-logs
 
 help:
 	@echo 'make up          build the images (offline) and start the stack'
@@ -43,11 +43,16 @@ build:
 
 test: test-unit test-e2e test-swarm
 
-test-unit: $(VLOGS_BIN) $(KUBECONFORM_BIN)
+# What the tests need beyond Docker, Go and make: installed as root through
+# apt, else named in one line.
+test-deps:
+	@./scripts/test-deps.sh
+
+test-unit: test-deps $(VLOGS_BIN) $(KUBECONFORM_BIN)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-test-e2e: images
+test-e2e: test-deps images
 	$(GO) test -tags e2e -count=1 -timeout 25m -v -skip '^TestSwarm' ./e2e/...
 	$(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPodsOnDocker ./deploy/k8s/
 
@@ -202,5 +207,5 @@ push: images
 	@test -n "$(APPSTACK_REGISTRY)" || { echo 'make push needs APPSTACK_REGISTRY=<registry>/' >&2; exit 1; }
 	for n in $(SWARM_IMAGES); do docker push "$(APPSTACK_REGISTRY)appstack/$$n:$(APPSTACK_TAG)"; done
 
-test-swarm: images
+test-swarm: test-deps images
 	$(GO) test -tags e2e -count=1 -timeout 30m -v -run '^TestSwarm' ./e2e/...
