@@ -151,14 +151,14 @@ func parseLogship(ctx context.Context, o options, dir, input string) (parseRun, 
 	}
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, o.logship, "-f", conf, "--path.data", data)
-	var log bytes.Buffer
-	cmd.Stderr = &log
+	log := &tailBuffer{}
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		return parseRun{}, err
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return parseRun{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(&log), err)
+		return parseRun{}, fmt.Errorf("stderr:\n%s\n%w", log, err)
 	}
 	r := parseRun{time.Since(start), cpuTime(cmd.Process.Pid), peakRSS(cmd.Process.Pid)}
 	return r, checkParsed(out, "logship", "2006-01-02T15:04:05.000Z", "_grokparsefailure", "_dateparsefailure")
@@ -187,14 +187,14 @@ func parseRsyslog(ctx context.Context, o options, rsyslogd, dir, input string) (
 	}
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, rsyslogd, "-n", "-f", conf, "-i", filepath.Join(dir, "parse-rsyslog.pid"))
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &tailBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return parseRun{}, err
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return parseRun{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(&log), err)
+		return parseRun{}, fmt.Errorf("stderr:\n%s\n%w", log, err)
 	}
 	r := parseRun{time.Since(start), cpuTime(cmd.Process.Pid), peakRSS(cmd.Process.Pid)}
 	return r, checkParsed(out, "rsyslog", "2006-01-02T15:04:05Z", "unparsed-data")

@@ -1,36 +1,28 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/appstack/appstack/internal/procstat"
 )
 
 // syscallZero is signal 0: it checks that a process is alive.
 const syscallZero = syscall.Signal(0)
 
-// userHZ is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on Linux).
-const userHZ = 100
-
-// cpuTime is the user+system CPU time a live process has used, from
-// /proc/PID/stat (fields 14 and 15, after the parenthesised name).
+// cpuTime is the user+system CPU time a live process has used; 0 if it
+// cannot be read.
 func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	_, rest, ok := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * time.Second / userHZ
+	d, _ := procstat.CPUTime(pid)
+	return d
+}
+
+// peakRSS is VmHWM from /proc: the process's resident-set high-water mark;
+// 0 if it cannot be read.
+func peakRSS(pid int) int64 {
+	n, _ := procstat.PeakRSS(pid)
+	return n
 }
 
 // tailBuffer keeps the last 8 KiB written to it: a shipper's log, for

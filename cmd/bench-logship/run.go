@@ -204,7 +204,7 @@ func waitLines(ctx context.Context, path string, n int, proc *os.Process, timeou
 		if count >= n {
 			return nil
 		}
-		if err := proc.Signal(syscall.Signal(0)); err != nil {
+		if err := proc.Signal(syscallZero); err != nil {
 			return fmt.Errorf("exited after %d of %d lines", count, n)
 		}
 		if time.Now().After(deadline) {
@@ -216,21 +216,6 @@ func waitLines(ctx context.Context, path string, n int, proc *os.Process, timeou
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-}
-
-// peakRSS is VmHWM from /proc: the process's resident-set high-water mark.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func stop(cmd *exec.Cmd) {
@@ -245,7 +230,7 @@ func stop(cmd *exec.Cmd) {
 	}
 }
 
-func startLogship(ctx context.Context, o options, dir, input, out string) (*exec.Cmd, *bytes.Buffer, error) {
+func startLogship(ctx context.Context, o options, dir, input, out string) (*exec.Cmd, *tailBuffer, error) {
 	cfg := fmt.Sprintf("input { file { path => %q } }\noutput { file { path => %q codec => json_lines } }\n", input, out)
 	conf := filepath.Join(dir, "logship.conf")
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
@@ -253,9 +238,9 @@ func startLogship(ctx context.Context, o options, dir, input, out string) (*exec
 	}
 	data := filepath.Join(dir, "logship-data-"+filepath.Base(out))
 	cmd := exec.CommandContext(ctx, o.logship, "-f", conf, "--path.data", data)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	return cmd, &stderr, cmd.Start()
+	stderr := &tailBuffer{}
+	cmd.Stderr = stderr
+	return cmd, stderr, cmd.Start()
 }
 
 func throughputLogship(ctx context.Context, o options, dir, input string) (result, error) {
@@ -267,7 +252,7 @@ func throughputLogship(ctx context.Context, o options, dir, input string) (resul
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return result{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(stderr), err)
+		return result{}, fmt.Errorf("stderr:\n%s\n%w", stderr, err)
 	}
 	return result{"logship", time.Since(start), peakRSS(cmd.Process.Pid)}, nil
 }
@@ -306,14 +291,14 @@ func throughputRsyslog(ctx context.Context, o options, rsyslogd, dir, input stri
 	}
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, rsyslogd, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslog.pid"))
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	stderr := &tailBuffer{}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		return result{}, err
 	}
 	defer stop(cmd)
 	if err := waitLines(ctx, out, o.lines, cmd.Process, o.waitTimeout); err != nil {
-		return result{}, fmt.Errorf("stderr:\n%s\n%w", tailOf(&stderr), err)
+		return result{}, fmt.Errorf("stderr:\n%s\n%w", stderr, err)
 	}
 	return result{"rsyslog imfile → omfile", time.Since(start), peakRSS(cmd.Process.Pid)}, nil
 }
@@ -322,14 +307,6 @@ func rsyslogVersion(rsyslogd string) string {
 	b, _ := exec.Command(rsyslogd, "-v").Output()
 	line, _, _ := strings.Cut(string(b), "\n")
 	return strings.Join(strings.Fields(line)[:min(2, len(strings.Fields(line)))], " ")
-}
-
-func tailOf(b *bytes.Buffer) string {
-	s := b.String()
-	if len(s) > 2000 {
-		s = s[len(s)-2000:]
-	}
-	return s
 }
 
 // latency appends lines at a steady rate, each tagged with a sequence
@@ -387,7 +364,7 @@ func latency(ctx context.Context, o options, dir string) ([]time.Duration, error
 	select {
 	case err := <-readerDone:
 		if err != nil {
-			return nil, fmt.Errorf("stderr:\n%s\n%w", tailOf(stderr), err)
+			return nil, fmt.Errorf("stderr:\n%s\n%w", stderr, err)
 		}
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/appstack/appstack/internal/procstat"
 )
 
 // bench owns the processes of one run.
@@ -124,19 +125,11 @@ func (b *bench) startApp(name, dir, bin string, args []string, env map[string]st
 
 // peakRSS is the process's VmHWM.
 func (a *app) peakRSS() (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", a.cmd.Process.Pid))
+	n, err := procstat.PeakRSS(a.cmd.Process.Pid)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%s: %w", a.name, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for %s", a.name)
+	return n, nil
 }
 
 func waitTCP(ctx context.Context, addr string) error {
