@@ -113,10 +113,10 @@ func openFile(path string) (*os.File, error) {
 }
 
 // Write buffers line, which should end in a newline. It writes to the
-// file only when the buffer is full, and returns that write's error (also
-// given to onError); the line stays buffered for the timer's retry. While
-// writes fail, lines are only buffered, and beyond a bound the oldest are
-// dropped. After Close the line is dropped: os.ErrClosed.
+// file only when the buffer is full, and returns that write's error
+// (also given to Hooks.Error); the line stays buffered for the timer's
+// retry. While writes fail, lines are only buffered, and beyond a bound
+// the oldest are dropped. After Close the line is dropped: os.ErrClosed.
 func (l *File) Write(line []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

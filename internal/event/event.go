@@ -96,7 +96,7 @@ type Field struct {
 type Event struct {
 	Fields []Field
 	// Metadata is [@metadata]: seen by filters, conditionals and sprintf,
-	// never printed by a codec.
+	// printed by no codec but rubydebug with metadata => true.
 	Metadata []Field
 }
 

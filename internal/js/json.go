@@ -8,6 +8,7 @@
 package js
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -450,7 +451,7 @@ func AppendNumber(dst []byte, f float64) []byte {
 	// Shortest round-trip digits d1...dk and exponent: f = 0.d1...dk × 10^n.
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
-	mant, exp, _ := cut(e, 'e')
+	mant, exp, _ := bytes.Cut(e, []byte{'e'})
 	digits := make([]byte, 0, len(mant))
 	for _, c := range mant {
 		if c != '.' {
@@ -488,15 +489,6 @@ func AppendNumber(dst []byte, f float64) []byte {
 		dst = strconv.AppendInt(dst, int64(n-1), 10)
 	}
 	return dst
-}
-
-func cut(b []byte, sep byte) (before, after []byte, found bool) {
-	for i, c := range b {
-		if c == sep {
-			return b[:i], b[i+1:], true
-		}
-	}
-	return b, nil, false
 }
 
 const hexDigits = "0123456789abcdef"

@@ -7,7 +7,7 @@
 // Strict means what the API server's strict field validation means: an
 // object with declared properties accepts no other field. Only validating
 // keywords are kept (type, properties, items, required,
-// additionalProperties, $ref); descriptions, formats and x-kubernetes-*
+// additionalProperties, $ref, enum); descriptions, formats and x-kubernetes-*
 // annotations are dropped, which keeps the files small and the validator
 // away from formats it does not know (int-or-string, int32, byte).
 package k8sschema
@@ -15,8 +15,6 @@ package k8sschema
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -164,7 +162,7 @@ func standalone(defs map[string]map[string]any, root string) (map[string]any, er
 	schema := strict(defs[root], root).(map[string]any)
 	schema["$schema"] = "http://json-schema.org/draft-04/schema#"
 	definitions := map[string]any{}
-	for _, name := range slices.Sorted(maps.Keys(reached)) {
+	for name := range reached {
 		if name != root {
 			definitions[name] = strict(defs[name], name)
 		}

@@ -6,7 +6,7 @@
 // plugins (names bare or quoted), `key => value` attributes, strings,
 // numbers, barewords, arrays, hashes, # comments, and in filter and output
 // sections the conditionals if / else if / else with their expressions.
-// A plugin's repeated options are merged as Logstash merges them (Merge);
+// Parse merges a plugin's repeated options as Logstash does (merge.go);
 // Substitute expands ${VAR} and ${VAR:default} in option values; Load
 // reads a file or a directory. Every error is an *Error naming
 // file:line:col.
@@ -81,7 +81,8 @@ type Plugin struct {
 }
 
 // Setting is one `key => value` attribute of a plugin. A key written more
-// than once in a block is one Setting with the values merged (Merge).
+// than once in a block is one Setting with the values merged (see
+// mergeSettings).
 type Setting struct {
 	Key   string
 	Pos   Pos

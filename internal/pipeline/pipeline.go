@@ -148,7 +148,8 @@ type Pipeline struct {
 
 	index map[*NamedOutput]int // position of each output in Outputs
 	// flat is set when every event goes to every output (no conditional
-	// in the output section): parts then alias the batch, no copy.
+	// in the output section): the outputs' parts are then one slice, the
+	// batch's events themselves unless filters dropped some.
 	flat bool
 }
 
@@ -367,9 +368,20 @@ func (p *Pipeline) process(steps []Step, j *job) {
 		}
 		p.Metrics.dropped(dropped)
 	}
-	if p.flat && dropped == 0 {
+	if p.flat {
+		// Every event that is left to every output: one slice, shared.
+		part := events
+		if dropped > 0 {
+			part = j.own[0][:0]
+			for i := range events {
+				if kept[i] {
+					part = append(part, events[i])
+				}
+			}
+			j.own[0] = part
+		}
 		for k := range j.parts {
-			j.parts[k] = events // every event to every output, no copy
+			j.parts[k] = part
 		}
 		return
 	}
@@ -378,12 +390,6 @@ func (p *Pipeline) process(steps []Step, j *job) {
 	}
 	for i := range events {
 		if kept != nil && !kept[i] {
-			continue
-		}
-		if p.flat {
-			for k := range j.own {
-				j.own[k] = append(j.own[k], events[i])
-			}
 			continue
 		}
 		p.route(p.Routes, &events[i], j)

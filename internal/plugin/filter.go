@@ -40,7 +40,6 @@ const (
 // add_field, remove_field, add_tag, remove_tag. Names and values may use
 // %{field} references.
 type Common struct {
-	ID          string
 	AddField    []Entry
 	RemoveField []string
 	AddTag      []string
@@ -66,8 +65,8 @@ func refuseObsolete(o *Options, names ...string) {
 // ReadCommon reads the common filter options from o (and refuses the
 // obsolete type, tags and exclude_tags as Logstash 5 does).
 func ReadCommon(o *Options) Common {
+	o.String("id", "") // the name cmd/logship gives the plugin
 	c := Common{
-		ID:          o.String("id", ""),
 		AddField:    o.Hash("add_field"),
 		RemoveField: o.StringList("remove_field", nil),
 		AddTag:      o.StringList("add_tag", nil),

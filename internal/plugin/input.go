@@ -3,7 +3,6 @@ package plugin
 // InputCommon is the options Logstash 5 gives every input, but codec,
 // which each input reads itself (what it can decode depends on it).
 type InputCommon struct {
-	ID       string
 	Type     string
 	Tags     []string
 	AddField []Entry
@@ -22,8 +21,8 @@ var inputObsolete = map[string]string{
 // enable_metric, type, tags, add_field; and refuses the obsolete debug,
 // format, charset and message_format as Logstash 5 does.
 func ReadInputCommon(o *Options) InputCommon {
+	o.String("id", "") // the name cmd/logship gives the plugin
 	c := InputCommon{
-		ID:       o.String("id", ""),
 		Type:     o.String("type", ""),
 		Tags:     o.StringList("tags", nil),
 		AddField: o.Hash("add_field"),

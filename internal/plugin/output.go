@@ -7,24 +7,18 @@ import (
 	"github.com/appstack/appstack/internal/event"
 )
 
-// OutputCommon is the options Logstash 5 gives every output, but codec,
-// which each output reads with OutputCodec.
-type OutputCommon struct {
-	ID string
-}
-
-// ReadOutputCommon reads the common output options from o: id,
-// enable_metric, workers (logship runs one writer per output: a higher
-// value is accepted with a warning), and refuses the obsolete type, tags
-// and exclude_tags as Logstash 5 does.
-func ReadOutputCommon(o *Options) OutputCommon {
-	c := OutputCommon{ID: o.String("id", "")}
+// ReadOutputCommon reads the options Logstash 5 gives every output, but
+// codec, which each output reads with OutputCodec: id (the name
+// cmd/logship gives the plugin), enable_metric, workers (logship runs one
+// writer per output: a higher value is accepted with a warning), and
+// refuses the obsolete type, tags and exclude_tags as Logstash 5 does.
+func ReadOutputCommon(o *Options) {
+	o.String("id", "")
 	o.Bool("enable_metric", true)
 	if w := o.Int("workers", 1, 1, 1<<16); w > 1 {
 		o.Warn("workers", "logship writes to each output from one goroutine; workers => %d has no effect", w)
 	}
 	refuseObsolete(o, "type", "tags", "exclude_tags")
-	return c
 }
 
 // OutputCodecs are the codecs OutputCodec builds.

@@ -16,10 +16,9 @@ import (
 // It signs with the first secret and accepts any, so secrets can be rotated.
 // A Signer is safe for concurrent use.
 type Signer struct {
-	keys [][]byte
-	// macs pool an HMAC per key, with a buffer: hmac.New costs more than
-	// the MAC of a session id, and what goes through the hash.Hash
-	// interface would be allocated on every call.
+	// macs pool an HMAC per secret, in order, with a buffer: hmac.New
+	// costs more than the MAC of a session id, and what goes through the
+	// hash.Hash interface would be allocated on every call.
 	macs []sync.Pool
 }
 
@@ -40,7 +39,6 @@ func NewSigner(secrets ...string) (*Signer, error) {
 			return nil, errors.New("empty secret")
 		}
 		key := []byte(sec)
-		s.keys = append(s.keys, key)
 		s.macs[i].New = func() any { return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, 64)} }
 	}
 	return s, nil
@@ -87,7 +85,7 @@ func (s *Signer) Unsign(signed string) (string, bool) {
 	var want [44]byte
 	var sum [sha256.Size]byte
 	ok := 0
-	for i := range s.keys {
+	for i := range s.macs {
 		enc := base64.RawStdEncoding.AppendEncode(want[:0], s.mac(sum[:0], i, val))
 		// Check every secret, so timing does not tell which one matched.
 		ok |= subtle.ConstantTimeCompare(enc, []byte(sig))

@@ -109,7 +109,9 @@ type Config struct {
 	// a process so that the bound is overall. Nil: a Budget of its own.
 	Budget *Budget
 	Log    *slog.Logger
-	// Metrics, if set, counts file errors; see NewMetrics.
+	// Metrics, if set, counts file errors, last lines sent without a
+	// newline and open files; see NewMetrics (and Metrics.Add for the
+	// bytes behind).
 	Metrics *Metrics
 }
 

@@ -20,8 +20,9 @@ type requestHeaders struct {
 	ifNoneMatch     field
 	ifModifiedSince []byte
 	cacheControl    field
-	// ambiguous: a Transfer-Encoding field or an obs-fold line came in
-	// (see closeAmbiguous).
+	// ambiguous: a Transfer-Encoding field or an obs-fold line came in,
+	// so Handler.Serve closes the connection after its response: a proxy
+	// in front may have framed the request differently.
 	ambiguous bool
 }
 

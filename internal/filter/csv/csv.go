@@ -114,9 +114,11 @@ func (f *Filter) Apply(e *event.Event) plugin.Result {
 		if i >= len(f.columns) && !f.autogenerate {
 			continue
 		}
-		name := "column" + strconv.Itoa(i+1)
+		var name string
 		if i < len(f.columns) {
 			name = f.columns[i]
+		} else {
+			name = "column" + strconv.Itoa(i+1)
 		}
 		v, ok := convert(f.convert[name], c)
 		if !ok {
@@ -150,6 +152,9 @@ func (f *Filter) ref(name string) event.Ref {
 		if r, err := event.ParseRef(name); err == nil {
 			col = r
 		}
+	}
+	if len(f.target) == 0 {
+		return col
 	}
 	return append(append(event.Ref(nil), f.target...), col...)
 }

@@ -145,10 +145,9 @@ func split(s, sep string) []string {
 	if sep != " " {
 		return strings.Split(s, sep)
 	}
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' }
 	var parts []string
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && isRubySpace(s[i]) {
 		i++
 	}
 	if i == len(s) {
@@ -156,12 +155,12 @@ func split(s, sep string) []string {
 	}
 	start := i
 	for i < len(s) {
-		if !isSpace(s[i]) {
+		if !isRubySpace(s[i]) {
 			i++
 			continue
 		}
 		parts = append(parts, s[start:i])
-		for i < len(s) && isSpace(s[i]) {
+		for i < len(s) && isRubySpace(s[i]) {
 			i++
 		}
 		start = i

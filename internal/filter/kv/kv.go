@@ -213,6 +213,7 @@ func (f *Filter) parse(text string, e *event.Event, kv pairs) (pairs, error) {
 	}
 	include := sprintfAll(e, f.include)
 	exclude := sprintfAll(e, f.exclude)
+	prefix := e.Sprintf(f.prefix)
 	m, err := f.scan.FindStringMatch(text)
 	for ; m != nil && err == nil; m, err = f.scan.FindNextMatch(m) {
 		groups := m.Groups()
@@ -233,7 +234,7 @@ func (f *Filter) parse(text string, e *event.Event, kv pairs) (pairs, error) {
 		if len(include) > 0 && !slices.Contains(include, key) || slices.Contains(exclude, key) {
 			continue
 		}
-		key = e.Sprintf(f.prefix) + key
+		key = prefix + key
 		if value, err = f.clean(value, f.trimValue, f.removeVal, f.transformValue); err != nil {
 			return kv, err
 		}

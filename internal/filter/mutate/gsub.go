@@ -11,12 +11,13 @@ import (
 
 // gsub is one field, pattern, replacement triple.
 type gsub struct {
-	field, needle, replacement string
-	re                         *regexp2.Regexp // nil: the needle has %{…}, compiled per event
+	ref                 event.Ref
+	needle, replacement string
+	re                  *regexp2.Regexp // nil: the needle has %{…}, compiled per event
 }
 
 func (g *gsub) apply(e *event.Event) {
-	r := ref(g.field)
+	r := g.ref
 	v, ok := e.Lookup(r)
 	if !ok || v.Kind() != event.StringKind && v.Kind() != event.ListKind {
 		return

@@ -13,16 +13,32 @@ import (
 	"github.com/appstack/appstack/internal/plugin"
 )
 
-// Filter is one mutate block.
+// Filter is one mutate block. Field references are parsed once, here,
+// except rename's, which may hold %{…}.
 type Filter struct {
 	coerce, rename, update, replace, convert []pair
 	gsubs                                    []gsub
-	uppercase, capitalize, lowercase, strip  []string
-	split, join, copy                        []pair
-	merge                                    []plugin.Entry
+	uppercase, capitalize, lowercase, strip  []event.Ref
+	split, join                              []pair
+	merge                                    []mergeOp
+	copy                                     []copyOp
 }
 
-type pair struct{ key, value string }
+// pair is one key => value of a hash option; ref is the key as a field
+// reference.
+type pair struct {
+	key, value string
+	ref        event.Ref
+}
+
+// mergeOp merges the fields of added into dest.
+type mergeOp struct {
+	dest  event.Ref
+	added []event.Ref
+}
+
+// copyOp copies the field from to the field to.
+type copyOp struct{ from, to event.Ref }
 
 var conversions = []string{"string", "integer", "float", "boolean", "integer_eu", "float_eu"}
 
@@ -39,7 +55,7 @@ func New(o *plugin.Options) *Filter {
 				continue
 			}
 			// A key written twice keeps its last value, as a Ruby hash.
-			out = append(out, pair{e.Key, e.Values[len(e.Values)-1]})
+			out = append(out, pair{e.Key, e.Values[len(e.Values)-1], ref(e.Key)})
 		}
 		return out
 	}
@@ -49,14 +65,18 @@ func New(o *plugin.Options) *Filter {
 		update:     pairs("update"),
 		replace:    pairs("replace"),
 		convert:    pairs("convert"),
-		uppercase:  o.StringList("uppercase", nil),
-		capitalize: o.StringList("capitalize", nil),
-		lowercase:  o.StringList("lowercase", nil),
-		strip:      o.StringList("strip", nil),
+		uppercase:  refs(o.StringList("uppercase", nil)),
+		capitalize: refs(o.StringList("capitalize", nil)),
+		lowercase:  refs(o.StringList("lowercase", nil)),
+		strip:      refs(o.StringList("strip", nil)),
 		split:      pairs("split"),
 		join:       pairs("join"),
-		merge:      o.Hash("merge"),
-		copy:       pairs("copy"),
+	}
+	for _, m := range o.Hash("merge") {
+		f.merge = append(f.merge, mergeOp{dest: ref(m.Key), added: refs(m.Values)})
+	}
+	for _, c := range pairs("copy") {
+		f.copy = append(f.copy, copyOp{from: c.ref, to: ref(c.value)})
 	}
 	for _, c := range f.convert {
 		if !slices.Contains(conversions, c.value) {
@@ -71,7 +91,7 @@ func New(o *plugin.Options) *Filter {
 		o.Errorf("gsub", "want field, pattern, replacement triples; got %d items", len(g))
 	}
 	for i := 0; i+2 < len(g); i += 3 {
-		gs := gsub{field: g[i], needle: g[i+1], replacement: g[i+2]}
+		gs := gsub{ref: ref(g[i]), needle: g[i+1], replacement: g[i+2]}
 		if !strings.Contains(gs.needle, "%{") {
 			re, err := rubytext.Regexp(gs.needle)
 			if err != nil {
@@ -94,13 +114,21 @@ func ref(s string) event.Ref {
 	return r
 }
 
+func refs(names []string) []event.Ref {
+	out := make([]event.Ref, len(names))
+	for i, n := range names {
+		out[i] = ref(n)
+	}
+	return out
+}
+
 // Apply runs the operations in Logstash's order: coerce, rename, update,
 // replace, convert, gsub, uppercase, capitalize, lowercase, strip,
 // split, join, merge, copy. It always reports a match.
 func (f *Filter) Apply(e *event.Event) plugin.Result {
 	for _, c := range f.coerce {
-		if v, ok := e.Lookup(ref(c.key)); ok && v.Kind() == event.Nil {
-			e.Put(ref(c.key), event.String(e.Sprintf(c.value)))
+		if v, ok := e.Lookup(c.ref); ok && v.Kind() == event.Nil {
+			e.Put(c.ref, event.String(e.Sprintf(c.value)))
 		}
 	}
 	for _, r := range f.rename {
@@ -110,15 +138,15 @@ func (f *Filter) Apply(e *event.Event) plugin.Result {
 		}
 	}
 	for _, u := range f.update {
-		if _, ok := e.Lookup(ref(u.key)); ok {
-			e.Put(ref(u.key), event.String(e.Sprintf(u.value)))
+		if _, ok := e.Lookup(u.ref); ok {
+			e.Put(u.ref, event.String(e.Sprintf(u.value)))
 		}
 	}
 	for _, r := range f.replace {
-		e.Put(ref(r.key), event.String(e.Sprintf(r.value)))
+		e.Put(r.ref, event.String(e.Sprintf(r.value)))
 	}
 	for _, c := range f.convert {
-		convertField(e, ref(c.key), c.value)
+		convertField(e, c.ref, c.value)
 	}
 	for _, g := range f.gsubs {
 		g.apply(e)
@@ -128,21 +156,21 @@ func (f *Filter) Apply(e *event.Event) plugin.Result {
 	mapStrings(e, f.lowercase, rubytext.Downcase)
 	mapStrings(e, f.strip, rubytext.Strip)
 	for _, s := range f.split {
-		if v, ok := e.Lookup(ref(s.key)); ok && v.Kind() == event.StringKind {
-			e.Put(ref(s.key), event.Strings(rubySplit(v.Str(), s.value)...))
+		if v, ok := e.Lookup(s.ref); ok && v.Kind() == event.StringKind {
+			e.Put(s.ref, event.Strings(rubySplit(v.Str(), s.value)...))
 		}
 	}
 	for _, j := range f.join {
-		if v, ok := e.Lookup(ref(j.key)); ok && v.Kind() == event.ListKind {
-			e.Put(ref(j.key), event.String(rubyJoin(v.List(), j.value)))
+		if v, ok := e.Lookup(j.ref); ok && v.Kind() == event.ListKind {
+			e.Put(j.ref, event.String(rubyJoin(v.List(), j.value)))
 		}
 	}
 	for _, m := range f.merge {
-		merge(e, ref(m.Key), m.Values)
+		merge(e, m.dest, m.added)
 	}
 	for _, c := range f.copy {
-		if v, ok := e.Lookup(ref(c.key)); ok && v.Kind() != event.Nil {
-			e.Put(ref(c.value), v)
+		if v, ok := e.Lookup(c.from); ok && v.Kind() != event.Nil {
+			e.Put(c.to, v)
 		}
 	}
 	return plugin.Match
@@ -150,9 +178,8 @@ func (f *Filter) Apply(e *event.Event) plugin.Result {
 
 // mapStrings applies fn to each field that is a string, or to the
 // strings of an array; other values stay as they are.
-func mapStrings(e *event.Event, fields []string, fn func(string) string) {
-	for _, name := range fields {
-		r := ref(name)
+func mapStrings(e *event.Event, fields []event.Ref, fn func(string) string) {
+	for _, r := range fields {
 		v, ok := e.Lookup(r)
 		switch {
 		case !ok:
@@ -333,10 +360,10 @@ func convertValue(v event.Value, kind string) event.Value {
 // merge is mutate's merge: hashes merge into a hash; anything else
 // becomes an array with the added values appended (a missing field
 // counts as an empty array); a hash and a non-hash do not merge.
-func merge(e *event.Event, dest event.Ref, added []string) {
+func merge(e *event.Event, dest event.Ref, added []event.Ref) {
 	d, _ := e.Lookup(dest)
-	for _, name := range added {
-		a, _ := e.Lookup(ref(name))
+	for _, r := range added {
+		a, _ := e.Lookup(r)
 		if (d.Kind() == event.MapKind) != (a.Kind() == event.MapKind) {
 			continue
 		}

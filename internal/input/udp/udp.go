@@ -140,7 +140,7 @@ func (in *Input) work(queue <-chan datagram, out chan<- event.Batch) {
 	var batches codec.Batches
 	for d := range queue {
 		evs := batches.Events()
-		for n := 0; ; n++ {
+		for n := 1; ; n++ {
 			evs = in.decode(evs, s, d)
 			if n == maxBatch {
 				break

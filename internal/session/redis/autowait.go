@@ -26,12 +26,12 @@ func (s *Store) waitReplicas(ctx context.Context) int {
 	case err == nil && n > 0:
 		s.replicaSeen.Store(true)
 		s.waitGauge.Set(float64(s.opt.WaitReplicas))
-		s.log.Info("session writes now wait for replicas: the primary has some",
+		s.opt.Log.Info("session writes now wait for replicas: the primary has some",
 			"replicas", n, "wait_replicas", s.opt.WaitReplicas)
 		return s.opt.WaitReplicas
 	case err == nil:
 		if last == 0 {
-			s.log.Info("session writes do not wait for replicas: the primary has none; they will once it has",
+			s.opt.Log.Info("session writes do not wait for replicas: the primary has none; they will once it has",
 				"recheck", recheckReplicas.String())
 		}
 		s.roleAnswered.Store(now.UnixNano())
@@ -40,7 +40,7 @@ func (s *Store) waitReplicas(ctx context.Context) int {
 		// Without ROLE there is no telling: keep the guarantee.
 		s.replicaSeen.Store(true)
 		s.waitGauge.Set(float64(s.opt.WaitReplicas))
-		s.log.Warn("cannot ask the primary for its replicas (allow ROLE in the ACL); every session write waits for replicas",
+		s.opt.Log.Warn("cannot ask the primary for its replicas (allow ROLE in the ACL); every session write waits for replicas",
 			"wait_replicas", s.opt.WaitReplicas, "err", err)
 		return s.opt.WaitReplicas
 	case last != 0:

@@ -108,13 +108,6 @@ func (b *batcher) do(ctx context.Context, o *op) (answered bool, err error) {
 	}
 }
 
-// queued is how many ops wait for the next pipeline.
-func (b *batcher) queued() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.queue)
-}
-
 func (b *batcher) work() {
 	defer close(b.done)
 	var batch []*op

@@ -94,7 +94,6 @@ type Store struct {
 	replicaSeen  atomic.Bool
 	roleAnswered atomic.Int64
 
-	log       *slog.Logger
 	errors    *prometheus.CounterVec
 	retries   *prometheus.CounterVec
 	waitGauge prometheus.Gauge
@@ -148,7 +147,6 @@ func New(client *goredis.Client, opt Options) *Store {
 		client: client,
 		opt:    opt,
 		now:    time.Now,
-		log:    opt.Log,
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webapp_session_store_errors_total",
 			Help: "Failed session store attempts, by operation and kind of error.",
@@ -291,8 +289,8 @@ func (s *Store) retry(ctx context.Context, op string, out *outage, timeout time.
 	start := time.Now()
 	var delays *backoff.Backoff // from the first failure on
 	budget := s.opt.RetryBudget
-	for {
-		err := fn(ctx, time.Now().Add(timeout))
+	for attempt := start; ; attempt = time.Now() {
+		err := fn(ctx, attempt.Add(timeout))
 		if err == nil {
 			if out.since.Load() != 0 {
 				out.since.Store(0)

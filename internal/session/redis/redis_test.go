@@ -401,6 +401,13 @@ func do(b *batcher, key string, deadline time.Time) error {
 	return err
 }
 
+// queued is how many ops wait for b's next pipeline.
+func (b *batcher) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
 // TestQueuedOpsKeepTheirDeadlines: an op that waited in the queue past
 // its deadline is answered with a timeout and never sent; a pipeline's
 // context ends at the earliest deadline among its ops.

@@ -78,10 +78,10 @@ var locales = map[string]*Locale{
 }
 
 // English is the locale Logstash's JVM defaults to in its images.
-var English = LookupLocaleMust("en")
+var English = lookupLocaleMust("en")
 
-// LookupLocaleMust is LookupLocale for tags known to be supported.
-func LookupLocaleMust(tag string) *Locale {
+// lookupLocaleMust is LookupLocale for tags known to be supported.
+func lookupLocaleMust(tag string) *Locale {
 	l, err := LookupLocale(tag)
 	if err != nil {
 		panic(err)

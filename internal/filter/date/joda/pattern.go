@@ -126,7 +126,7 @@ func Compile(pattern string, loc *Locale, now time.Time) (*Parser, error) {
 	if loc == nil {
 		loc = English
 	}
-	p := &Parser{locale: loc, zones: newZoneCache()}
+	p := &Parser{locale: loc, zones: NewZones()}
 	for i := 0; i < len(pattern); i++ {
 		if c := pattern[i]; c == 'y' || c == 'Y' {
 			p.hasYear = true

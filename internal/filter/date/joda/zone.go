@@ -49,10 +49,8 @@ type zoneAnswer struct {
 
 const maxZones = 1024
 
-func newZoneCache() *Zones { return &Zones{m: map[string]zoneAnswer{}} }
-
 // NewZones returns an empty cache.
-func NewZones() *Zones { return newZoneCache() }
+func NewZones() *Zones { return &Zones{m: map[string]zoneAnswer{}} }
 
 // Lookup is Zone, cached.
 func (z *Zones) Lookup(id string) (*time.Location, error) {
