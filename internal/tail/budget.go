@@ -9,42 +9,46 @@ const DefaultBudgetChunks = 16
 // Budget bounds the memory of all files sharing it: each chunk being
 // built or awaiting acknowledgement, with its file's read buffer, holds
 // one slot. A nil *Budget bounds nothing.
-type Budget struct{ slots chan struct{} }
+type Budget struct{ slots semaphore }
 
 // NewBudget returns a budget of n chunks (DefaultBudgetChunks if n <= 0).
 func NewBudget(n int) *Budget {
 	if n <= 0 {
 		n = DefaultBudgetChunks
 	}
-	return &Budget{slots: make(chan struct{}, n)}
+	return &Budget{slots: make(semaphore, n)}
 }
 
-func (b *Budget) tryAcquire() bool {
-	if b == nil {
-		return true
+func (b *Budget) tryAcquire() bool { return b == nil || b.slots.tryAcquire() }
+
+func (b *Budget) acquire(ctx context.Context) bool { return b == nil || b.slots.acquire(ctx) }
+
+func (b *Budget) release() {
+	if b != nil {
+		b.slots.release()
 	}
+}
+
+// semaphore is a counting semaphore of cap(s) slots.
+type semaphore chan struct{}
+
+func (s semaphore) tryAcquire() bool {
 	select {
-	case b.slots <- struct{}{}:
+	case s <- struct{}{}:
 		return true
 	default:
 		return false
 	}
 }
 
-func (b *Budget) acquire(ctx context.Context) bool {
-	if b == nil {
-		return true
-	}
+// acquire takes a slot, waiting for one until ctx is done.
+func (s semaphore) acquire(ctx context.Context) bool {
 	select {
-	case b.slots <- struct{}{}:
+	case s <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-func (b *Budget) release() {
-	if b != nil {
-		<-b.slots
-	}
-}
+func (s semaphore) release() { <-s }

@@ -20,7 +20,7 @@ const reservedFiles = 64
 // by identity, when it grows. Share one between the Tailers of a process
 // so that the bound is overall. A nil *OpenFiles bounds nothing.
 type OpenFiles struct {
-	slots   chan struct{}
+	slots   semaphore
 	waiting atomic.Int64
 }
 
@@ -31,7 +31,7 @@ func NewOpenFiles(n int) *OpenFiles {
 	if n <= 0 {
 		n = processMaxOpenFiles()
 	}
-	return &OpenFiles{slots: make(chan struct{}, n)}
+	return &OpenFiles{slots: make(semaphore, n)}
 }
 
 func processMaxOpenFiles() int {
@@ -51,27 +51,17 @@ func maxOpenFilesUnder(limit uint64) int {
 }
 
 func (o *OpenFiles) acquire(ctx context.Context) bool {
-	if o == nil {
+	if o == nil || o.slots.tryAcquire() {
 		return true
-	}
-	select {
-	case o.slots <- struct{}{}:
-		return true
-	default:
 	}
 	o.waiting.Add(1)
 	defer o.waiting.Add(-1)
-	select {
-	case o.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return o.slots.acquire(ctx)
 }
 
 func (o *OpenFiles) release() {
 	if o != nil {
-		<-o.slots
+		o.slots.release()
 	}
 }
 
