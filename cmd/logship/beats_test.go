@@ -107,6 +107,10 @@ func TestBeatsKillLosesNothingAcked(t *testing.T) {
 	close(done)
 	<-killed
 	client.Close()
+	// The killer may have just restarted logship: SIGTERM before it
+	// handles signals would kill it outright. It listens only once it does.
+	connect()
+	client.Close()
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
